@@ -1,0 +1,2 @@
+//! coffer CLI
+fn main() {}

@@ -1,0 +1,479 @@
+//! The tamper-evident audit log.
+//!
+//! Each event is MAC-chained to the one before it:
+//! `mac = HMAC(audit key, canonical(prev_mac, seq, fields…))`, where the audit key is derived
+//! from the root key, so someone with the database file but not the master password cannot
+//! forge, edit, insert, delete or reorder events without [`Engine::verify_audit`] reporting
+//! the first bad sequence number. Deleting the newest events is caught by the anchor file
+//! (`<store>.audit-anchor`), which records the head of the chain whenever the engine closes.
+//!
+//! Events never hold secret values: details carry keyed hashes only.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use coffer_store::{AuditQuery, AuditRow};
+
+use crate::clock::from_millis;
+use crate::error::{Error, ErrorCode, Result};
+use crate::keyring::{Keyring, hex};
+use crate::{Engine, Principal, RequestContext};
+
+const GENESIS: [u8; 32] = [0; 32];
+
+/// The audit event an operation fills in as it runs.
+#[derive(Debug, Clone)]
+pub(crate) struct EventDraft {
+    pub(crate) action: &'static str,
+    pub(crate) region: Option<String>,
+    pub(crate) resource_arn: Option<String>,
+    pub(crate) version_id: Option<String>,
+    decision: Option<(bool, String)>,
+    outcome: Option<(String, Option<String>)>,
+    details: serde_json::Map<String, serde_json::Value>,
+}
+
+impl EventDraft {
+    pub(crate) fn new(action: &'static str) -> EventDraft {
+        EventDraft {
+            action,
+            region: None,
+            resource_arn: None,
+            version_id: None,
+            decision: None,
+            outcome: None,
+            details: serde_json::Map::new(),
+        }
+    }
+
+    pub(crate) fn allow(&mut self, reason: &str) {
+        self.decision = Some((true, reason.to_owned()));
+    }
+
+    pub(crate) fn deny(&mut self, reason: &str) {
+        self.decision = Some((false, reason.to_owned()));
+    }
+
+    /// Adds a detail. Callers pass identifiers and keyed hashes, never values.
+    pub(crate) fn detail(&mut self, key: &str, value: impl Into<serde_json::Value>) {
+        self.details.insert(key.to_owned(), value.into());
+    }
+
+    pub(crate) fn ok(mut self) -> EventDraft {
+        self.outcome = Some(("ok".into(), None));
+        self
+    }
+
+    pub(crate) fn failed(mut self, err: &Error) -> EventDraft {
+        self.outcome = Some(("error".into(), Some(err.code().as_str().to_owned())));
+        if err.code() != ErrorCode::InternalServiceError {
+            self.detail("errorMessage", err.message());
+        }
+        self
+    }
+}
+
+/// Appends one event to the chain inside the caller's transaction.
+pub(crate) async fn append(
+    conn: &mut coffer_store::SqliteConnection,
+    keys: &Keyring,
+    ctx: &RequestContext,
+    now: i64,
+    draft: EventDraft,
+) -> Result<()> {
+    let (prev_seq, prev_mac) = coffer_store::audit_head(conn)
+        .await?
+        .unwrap_or((0, GENESIS.to_vec()));
+    let (decision, reason) = match draft.decision {
+        Some((true, r)) => ("allowed", r),
+        Some((false, r)) => ("denied", r),
+        // Failed before authorization (bad input, sealed region…): nothing was allowed.
+        None => ("denied", "request rejected before authorization".to_owned()),
+    };
+    let (outcome, error_code) = draft.outcome.unwrap_or_else(|| ("ok".into(), None));
+    let mut row = AuditRow {
+        seq: prev_seq + 1,
+        time: now,
+        request_id: ctx.request_id.clone(),
+        source: ctx.source.as_str().to_owned(),
+        principal: principal_name(&ctx.principal),
+        access_key_id: ctx.access_key_id.clone(),
+        action: draft.action.to_owned(),
+        region: draft.region,
+        resource_arn: draft.resource_arn,
+        version_id: draft.version_id,
+        decision: decision.to_owned(),
+        reason,
+        outcome,
+        error_code,
+        client_addr: ctx.client_addr.clone(),
+        details: serde_json::Value::Object(draft.details).to_string(),
+        prev_mac,
+        mac: Vec::new(),
+    };
+    row.mac = keys.audit_mac.mac(&canonical(&row)).to_vec();
+    coffer_store::insert_audit(conn, &row).await?;
+    Ok(())
+}
+
+fn principal_name(p: &Principal) -> String {
+    match p {
+        Principal::Root => "root".into(),
+        Principal::Coffer => "coffer".into(),
+        Principal::Arn(a) => a.clone(),
+    }
+}
+
+/// The bytes the MAC covers: every column but `mac`, each length-prefixed, so no two
+/// different rows encode alike.
+fn canonical(r: &AuditRow) -> Vec<u8> {
+    fn field(out: &mut Vec<u8>, bytes: &[u8]) {
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    fn opt(out: &mut Vec<u8>, v: &Option<String>) {
+        match v {
+            None => out.push(0),
+            Some(s) => {
+                out.push(1);
+                field(out, s.as_bytes());
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(256 + r.details.len());
+    field(&mut out, b"coffer/v1/audit-event");
+    field(&mut out, &r.prev_mac);
+    out.extend_from_slice(&r.seq.to_be_bytes());
+    out.extend_from_slice(&r.time.to_be_bytes());
+    field(&mut out, r.request_id.as_bytes());
+    field(&mut out, r.source.as_bytes());
+    field(&mut out, r.principal.as_bytes());
+    opt(&mut out, &r.access_key_id);
+    field(&mut out, r.action.as_bytes());
+    opt(&mut out, &r.region);
+    opt(&mut out, &r.resource_arn);
+    opt(&mut out, &r.version_id);
+    field(&mut out, r.decision.as_bytes());
+    field(&mut out, r.reason.as_bytes());
+    field(&mut out, r.outcome.as_bytes());
+    opt(&mut out, &r.error_code);
+    opt(&mut out, &r.client_addr);
+    field(&mut out, r.details.as_bytes());
+    out
+}
+
+/// One audit event, as shown to a person or exported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When it happened.
+    pub time: DateTime<Utc>,
+    /// Request id.
+    pub request_id: String,
+    /// ui / api / cli / scheduler.
+    pub source: String,
+    /// `root`, `coffer` or a principal ARN.
+    pub principal: String,
+    /// Access key id for API requests.
+    pub access_key_id: Option<String>,
+    /// AWS action name (`GetSecretValue`…) or Coffer's own (`ChangeMasterPassword`…).
+    pub action: String,
+    /// Region namespace.
+    pub region: Option<String>,
+    /// The secret or key involved.
+    pub resource_arn: Option<String>,
+    /// The version involved.
+    pub version_id: Option<String>,
+    /// `allowed` or `denied`.
+    pub decision: String,
+    /// Why.
+    pub reason: String,
+    /// `ok` or `error`.
+    pub outcome: String,
+    /// The AWS error code of a failed operation.
+    pub error_code: Option<String>,
+    /// Client address.
+    pub client_addr: Option<String>,
+    /// JSON object text with identifiers and keyed hashes.
+    pub details: String,
+    /// Hex of the event's MAC.
+    pub mac: String,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        AuditEvent {
+            seq: r.seq,
+            time: from_millis(r.time),
+            request_id: r.request_id,
+            source: r.source,
+            principal: r.principal,
+            access_key_id: r.access_key_id,
+            action: r.action,
+            region: r.region,
+            resource_arn: r.resource_arn,
+            version_id: r.version_id,
+            decision: r.decision,
+            reason: r.reason,
+            outcome: r.outcome,
+            error_code: r.error_code,
+            client_addr: r.client_addr,
+            details: r.details,
+            mac: hex(&r.mac),
+        }
+    }
+}
+
+/// Filters for [`Engine::query_audit`]. Every `Some` narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
+    /// Exact principal (`root`, `coffer` or an ARN).
+    pub principal: Option<String>,
+    /// Exact action name.
+    pub action: Option<String>,
+    /// A secret: its name, full ARN or partial ARN (resolved to its ARN prefix).
+    pub secret: Option<String>,
+    /// `ok` or `error`.
+    pub outcome: Option<String>,
+    /// `allowed` or `denied`.
+    pub decision: Option<String>,
+    /// Case-insensitive free text.
+    pub text: Option<String>,
+    /// Page size (default 100, at most 10,000).
+    pub limit: Option<u32>,
+    /// Page token from the previous page.
+    pub next_token: Option<String>,
+}
+
+/// A page of events, newest first.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    /// The events.
+    pub events: Vec<AuditEvent>,
+    /// Token for the next (older) page.
+    pub next_token: Option<String>,
+}
+
+/// The result of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Events checked.
+    pub events: i64,
+    /// The first sequence number at which the chain breaks; `None` when intact.
+    pub first_bad_seq: Option<i64>,
+    /// What is wrong there.
+    pub problem: Option<String>,
+}
+
+impl ChainReport {
+    /// True when the whole chain verified.
+    pub fn is_intact(&self) -> bool {
+        self.first_bad_seq.is_none()
+    }
+}
+
+impl Engine {
+    /// Queries the audit log, newest first.
+    pub async fn query_audit(&self, ctx: &RequestContext, filter: &AuditFilter) -> Result<AuditPage> {
+        let mut op = self.begin(ctx, "ListAuditEvents").await?;
+        let result = async {
+            self.authorize(&mut op, None)?;
+            let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 10_000));
+            let before_seq = match &filter.next_token {
+                None => None,
+                Some(t) => Some(
+                    t.strip_prefix("seq:")
+                        .and_then(|s| s.parse::<i64>().ok())
+                        .ok_or_else(|| {
+                            Error::new(ErrorCode::InvalidNextToken, "The NextToken value is invalid.")
+                        })?,
+                ),
+            };
+            let resource_prefix = match &filter.secret {
+                None => None,
+                Some(id) => Some(self.audit_resource_prefix(&mut op, id).await?),
+            };
+            let q = AuditQuery {
+                from: filter.from.map(|t| t.timestamp_millis()),
+                to: filter.to.map(|t| t.timestamp_millis()),
+                principal: filter.principal.clone(),
+                action: filter.action.clone(),
+                resource_prefix,
+                outcome: filter.outcome.clone(),
+                decision: filter.decision.clone(),
+                text: filter.text.clone().filter(|t| !t.is_empty()),
+                before_seq,
+                limit: limit + 1,
+            };
+            let mut rows = coffer_store::query_audit(op.tx.conn(), &q).await?;
+            let next_token = if rows.len() as i64 > limit {
+                rows.truncate(limit as usize);
+                rows.last().map(|r| format!("seq:{}", r.seq))
+            } else {
+                None
+            };
+            op.event.detail("returned", rows.len());
+            Ok(AuditPage {
+                events: rows.into_iter().map(AuditEvent::from).collect(),
+                next_token,
+            })
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// The ARN prefix to search the log for: a live secret's ARN, else the partial ARN the
+    /// name would have (so events of deleted secrets are still found).
+    async fn audit_resource_prefix(&self, op: &mut crate::Op<'_>, id: &str) -> Result<String> {
+        if id.starts_with("arn:") {
+            return Ok(id.to_owned());
+        }
+        if let Some(s) = coffer_store::find_secret_by_name(op.tx.conn(), &op.region, id).await? {
+            return Ok(s.arn);
+        }
+        Ok(format!(
+            "arn:aws:secretsmanager:{}:{}:secret:{}-",
+            op.region, self.inner.account_id, id
+        ))
+    }
+
+    /// Walks the whole chain and reports the first event that does not verify: an edited,
+    /// inserted, deleted or reordered row, or a tail shorter than the anchor file says.
+    pub async fn verify_audit(&self, ctx: &RequestContext) -> Result<ChainReport> {
+        let keys = self.keyring()?;
+        let mut conn = self.inner.store.pool().acquire().await.map_err(Error::internal)?;
+        let mut expected_seq = 1i64;
+        let mut prev_mac = GENESIS.to_vec();
+        let mut checked = 0i64;
+        let mut report = None;
+        'walk: loop {
+            let batch = coffer_store::audit_chain_batch(&mut conn, expected_seq - 1, 1000).await?;
+            if batch.is_empty() {
+                break;
+            }
+            for row in batch {
+                let problem = if row.seq != expected_seq {
+                    Some((expected_seq, format!("event {expected_seq} is missing")))
+                } else if row.prev_mac != prev_mac {
+                    Some((row.seq, "does not link to the previous event".to_owned()))
+                } else if !keys.audit_mac.verify(&canonical(&row), &row.mac) {
+                    Some((row.seq, "its contents do not match its MAC".to_owned()))
+                } else {
+                    None
+                };
+                if let Some((seq, what)) = problem {
+                    report = Some(ChainReport {
+                        events: checked,
+                        first_bad_seq: Some(seq),
+                        problem: Some(what),
+                    });
+                    break 'walk;
+                }
+                checked += 1;
+                expected_seq += 1;
+                prev_mac = row.mac;
+            }
+        }
+        drop(conn);
+        let report = match report {
+            Some(r) => r,
+            None => match self.read_audit_anchor() {
+                Some((anchor_seq, _)) if anchor_seq >= expected_seq => ChainReport {
+                    events: checked,
+                    first_bad_seq: Some(expected_seq),
+                    problem: Some(format!(
+                        "the log ends at event {} but the anchor recorded event {anchor_seq}: events were deleted",
+                        expected_seq - 1
+                    )),
+                },
+                Some((anchor_seq, anchor_mac_hex)) => {
+                    let mut conn = self.inner.store.pool().acquire().await.map_err(Error::internal)?;
+                    let row = coffer_store::audit_chain_batch(&mut conn, anchor_seq - 1, 1).await?;
+                    match row.first() {
+                        Some(r) if r.seq == anchor_seq && hex(&r.mac) != anchor_mac_hex => ChainReport {
+                            events: checked,
+                            first_bad_seq: Some(anchor_seq),
+                            problem: Some("the chain was rewritten after the anchor was recorded".into()),
+                        },
+                        _ => ChainReport {
+                            events: checked,
+                            first_bad_seq: None,
+                            problem: None,
+                        },
+                    }
+                }
+                None => ChainReport {
+                    events: checked,
+                    first_bad_seq: None,
+                    problem: None,
+                },
+            },
+        };
+        // Verification is itself an audited operation.
+        let mut op = self.begin(ctx, "VerifyAuditLog").await?;
+        self.authorize(&mut op, None)?;
+        op.event.detail("eventsChecked", report.events);
+        op.event.detail("intact", report.is_intact());
+        if let Some(seq) = report.first_bad_seq {
+            op.event.detail("firstBadSeq", seq);
+        }
+        self.finish(op, Ok(report)).await
+    }
+
+    fn anchor_path(&self) -> PathBuf {
+        let mut p = self.inner.store.path().as_os_str().to_owned();
+        p.push(".audit-anchor");
+        PathBuf::from(p)
+    }
+
+    fn read_audit_anchor(&self) -> Option<(i64, String)> {
+        let text = std::fs::read_to_string(self.anchor_path()).ok()?;
+        let (seq, mac) = text.trim().split_once(' ')?;
+        Some((seq.parse().ok()?, mac.to_owned()))
+    }
+
+    /// Records the chain head outside the database (write temp, fsync, rename, fsync dir),
+    /// so that deleting the newest events, or rolling the file back, is detectable.
+    pub async fn write_audit_anchor(&self) -> Result<()> {
+        let mut conn = self.inner.store.pool().acquire().await.map_err(Error::internal)?;
+        let Some((seq, mac)) = coffer_store::audit_head(&mut conn).await? else {
+            return Ok(());
+        };
+        if let Some((old_seq, _)) = self.read_audit_anchor() {
+            if old_seq > seq {
+                // Never move the anchor backwards: that would hide a truncation.
+                return Ok(());
+            }
+        }
+        let path = self.anchor_path();
+        let text = format!("{seq} {}\n", hex(&mac));
+        tokio::task::spawn_blocking(move || write_atomically(&path, text.as_bytes()))
+            .await
+            .map_err(Error::internal)?
+            .map_err(Error::internal)
+    }
+}
+
+/// Crash-safe file replacement: temp file, fsync, rename, fsync the directory.
+pub(crate) fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

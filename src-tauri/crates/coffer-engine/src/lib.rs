@@ -1,0 +1,435 @@
+//! Coffer's domain engine: secrets with immutable versions and staging labels, KMS-like
+//! named keys, and the tamper-evident audit log, over the encrypted store.
+//!
+//! The engine knows nothing of windows, HTTP or JSON wire formats: the desktop shell, the
+//! HTTP API and the CLI all call the same async methods on [`Engine`] with a
+//! [`RequestContext`] and plain Rust inputs, and get plain Rust outputs or an [`Error`] that
+//! carries AWS's error code and message.
+//!
+//! Invariants the engine keeps:
+//! - every operation — allowed, denied or failed — writes exactly one audit event (plus one
+//!   per background purge it performs), in the same transaction as its change;
+//! - a staging label is on at most one version; a secret with versions has exactly one
+//!   `AWSCURRENT`; at most 20 labels per secret;
+//! - values are only ever stored sealed by `coffer-crypto`, bound to their secret ARN and
+//!   version id; no plaintext reaches the store, the audit log or an error message.
+
+mod audit;
+mod clock;
+mod context;
+mod error;
+pub mod filter;
+mod keyring;
+mod kms;
+mod secrets;
+
+pub use audit::{AuditEvent, AuditFilter, AuditPage, ChainReport};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use coffer_crypto::{KdfParams, Password, SecretBytes};
+pub use context::{Principal, RequestContext, Source};
+pub use error::{Error, ErrorCode, Result};
+pub use kms::KeyMetadata;
+pub use secrets::*;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use coffer_store::{MetaRow, Store, WriteTx};
+
+use crate::audit::EventDraft;
+use crate::keyring::Keyring;
+
+/// The engine. Cloning is cheap: clones share the store, the clock and the unsealed keys.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    store_id: Vec<u8>,
+    account_id: String,
+    default_region: String,
+    /// `None` while sealed. Sealing drops the only strong reference the engine holds.
+    keyring: RwLock<Option<Arc<Keyring>>>,
+}
+
+/// What `init` needs besides the master password.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// The 12-digit account id that appears in every ARN.
+    pub account_id: String,
+    /// The default region namespace.
+    pub region: String,
+    /// Argon2id cost for the master key.
+    pub kdf: KdfParams,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        InitOptions {
+            account_id: "123456789012".into(),
+            region: "us-east-1".into(),
+            kdf: KdfParams::DEFAULT,
+        }
+    }
+}
+
+/// True for a 12-digit account id.
+pub fn is_valid_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// True for an AWS-style region name (`us-east-1`, `eu-central-2`, `local-1`).
+pub fn is_valid_region(s: &str) -> bool {
+    // ^([a-z]+-)+\d+$
+    let mut parts = s.split('-').peekable();
+    let mut letters = 0;
+    while let Some(p) = parts.next() {
+        if parts.peek().is_none() {
+            return letters > 0 && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        }
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_lowercase()) {
+            return false;
+        }
+        letters += 1;
+    }
+    false
+}
+
+impl Engine {
+    /// Creates a new store at `path`, sealed under `password`, and returns it unsealed.
+    pub async fn init(
+        path: &Path,
+        password: &Password,
+        options: InitOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Engine> {
+        if !is_valid_account_id(&options.account_id) {
+            return Err(Error::validation(
+                "accountId",
+                "Member must be exactly 12 digits",
+            ));
+        }
+        if !is_valid_region(&options.region) {
+            return Err(Error::validation(
+                "region",
+                "Member must satisfy regular expression pattern: ^([a-z]+-)+\\d+$",
+            ));
+        }
+        options
+            .kdf
+            .check()
+            .map_err(|e| Error::new(ErrorCode::InvalidParameter, e.to_string()))?;
+        let store_id = uuid::Uuid::new_v4().as_bytes().to_vec();
+        let (root, kdf_header, wrapped_root) =
+            coffer_crypto::create_root(password, options.kdf, &store_id).map_err(Error::internal)?;
+        let store = Store::create(path).await?;
+        let now = clock.now().timestamp_millis();
+        let meta = MetaRow {
+            store_id: store_id.clone(),
+            account_id: options.account_id.clone(),
+            default_region: options.region.clone(),
+            kdf_header,
+            wrapped_root_key: wrapped_root,
+            created_at: now,
+            password_changed_at: now,
+        };
+        let mut tx = store.begin_write().await?;
+        coffer_store::insert_meta(tx.conn(), &meta).await?;
+        tx.commit().await?;
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                store_id,
+                account_id: options.account_id,
+                default_region: options.region,
+                keyring: RwLock::new(Some(Arc::new(Keyring::new(root)))),
+            }),
+        };
+        let ctx = RequestContext::root(Source::Cli);
+        let op = engine.begin(&ctx, "InitStore").await?;
+        engine.finish(op, Ok(())).await?;
+        Ok(engine)
+    }
+
+    /// Opens an existing store, sealed.
+    pub async fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Engine> {
+        let store = Store::open(path).await?;
+        let mut conn = store.pool().acquire().await.map_err(Error::internal)?;
+        let meta = coffer_store::load_meta(&mut conn).await?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::StoreUnavailable,
+                format!(
+                    "{} is not an initialised Coffer store (run `coffer init`)",
+                    path.display()
+                ),
+            )
+        })?;
+        drop(conn);
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                store_id: meta.store_id,
+                account_id: meta.account_id,
+                default_region: meta.default_region,
+                keyring: RwLock::new(None),
+            }),
+        })
+    }
+
+    /// Unseals with the master password: derives the key-encryption key and unwraps the
+    /// root key. Then purges secrets whose recovery window has ended.
+    pub async fn unseal(&self, password: &Password) -> Result<()> {
+        let meta = self.load_meta().await?;
+        let store_id = self.inner.store_id.clone();
+        let pw = password.clone();
+        let root = tokio::task::spawn_blocking(move || {
+            coffer_crypto::open_root(&pw, &meta.kdf_header, &meta.wrapped_root_key, &store_id)
+        })
+        .await
+        .map_err(Error::internal)?
+        .map_err(keyring::unseal_error)?;
+        *self.inner.keyring.write().expect("keyring lock") = Some(Arc::new(Keyring::new(root)));
+        self.purge_expired(&RequestContext::root(Source::Scheduler))
+            .await?;
+        Ok(())
+    }
+
+    /// Drops every key from memory. Operations then fail with `StoreSealedException`.
+    pub fn seal(&self) {
+        *self.inner.keyring.write().expect("keyring lock") = None;
+    }
+
+    /// True while no keys are in memory.
+    pub fn is_sealed(&self) -> bool {
+        self.inner.keyring.read().expect("keyring lock").is_none()
+    }
+
+    /// Changes the master password. Only the root-key wrap changes; every other row of
+    /// the store stays byte-identical. `kdf` = new Argon2id cost (default: keep the cost).
+    pub async fn change_password(
+        &self,
+        ctx: &RequestContext,
+        current: &Password,
+        new: &Password,
+        kdf: Option<KdfParams>,
+    ) -> Result<()> {
+        let mut op = self.begin(ctx, "ChangeMasterPassword").await?;
+        let result = async {
+            self.authorize(&mut op, None)?;
+            let meta = coffer_store::load_meta(op.tx.conn())
+                .await?
+                .ok_or_else(|| Error::new(ErrorCode::StoreCorrupt, "The store has no meta row."))?;
+            let (kdf_header, wrapped, _) = {
+                let store_id = self.inner.store_id.clone();
+                let (cur, newpw) = (current.clone(), new.clone());
+                let header = meta.kdf_header.clone();
+                let wrapped = meta.wrapped_root_key.clone();
+                tokio::task::spawn_blocking(move || {
+                    let root = coffer_crypto::open_root(&cur, &header, &wrapped, &store_id)
+                        .map_err(keyring::unseal_error)?;
+                    let params = match kdf {
+                        Some(p) => p,
+                        None => coffer_crypto::KdfHeader::decode(&header)
+                            .map_err(keyring::unseal_error)?
+                            .params,
+                    };
+                    params
+                        .check()
+                        .map_err(|e| Error::new(ErrorCode::InvalidParameter, e.to_string()))?;
+                    let (h, w) = coffer_crypto::rewrap_root(&root, &newpw, params, &store_id)
+                        .map_err(Error::internal)?;
+                    Ok::<_, Error>((h, w, ()))
+                })
+                .await
+                .map_err(Error::internal)??
+            };
+            coffer_store::update_root_wrap(op.tx.conn(), &kdf_header, &wrapped, op.now).await?;
+            Ok(())
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// The account id in every ARN.
+    pub fn account_id(&self) -> &str {
+        &self.inner.account_id
+    }
+
+    /// The region used when a request names none.
+    pub fn default_region(&self) -> &str {
+        &self.inner.default_region
+    }
+
+    /// The store file.
+    pub fn store_path(&self) -> PathBuf {
+        self.inner.store.path().to_path_buf()
+    }
+
+    /// Now, by the engine's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// Runs SQLite's integrity check; `Ok(())` when the file is healthy.
+    pub async fn integrity_check(&self) -> Result<()> {
+        let report = self.inner.store.integrity_check().await?;
+        if report == ["ok"] {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::StoreCorrupt,
+                format!("SQLite integrity check failed: {}", report.join("; ")),
+            ))
+        }
+    }
+
+    /// Writes the audit anchor and closes the store. Keys are dropped.
+    pub async fn close(&self) {
+        if !self.is_sealed() {
+            // Best effort: a failure to write the anchor must not lose the store.
+            let _ = self.write_audit_anchor().await;
+        }
+        self.seal();
+        self.inner.store.close().await;
+    }
+
+    async fn load_meta(&self) -> Result<MetaRow> {
+        let mut conn = self
+            .inner
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(Error::internal)?;
+        coffer_store::load_meta(&mut conn)
+            .await?
+            .ok_or_else(|| Error::new(ErrorCode::StoreCorrupt, "The store has no meta row."))
+    }
+
+    fn keyring(&self) -> Result<Arc<Keyring>> {
+        self.inner
+            .keyring
+            .read()
+            .expect("keyring lock")
+            .clone()
+            .ok_or_else(Error::sealed)
+    }
+
+    fn region<'a>(&'a self, ctx: &'a RequestContext) -> Result<&'a str> {
+        match ctx.region.as_deref() {
+            None => Ok(&self.inner.default_region),
+            Some(r) if is_valid_region(r) => Ok(r),
+            Some(_) => Err(Error::validation(
+                "region",
+                "Member must satisfy regular expression pattern: ^([a-z]+-)+\\d+$",
+            )),
+        }
+    }
+
+    /// Starts an operation: checks the store is unsealed and opens the write transaction
+    /// that will carry the change and its audit event.
+    async fn begin<'c>(&self, ctx: &'c RequestContext, action: &'static str) -> Result<Op<'c>> {
+        let keys = self.keyring()?;
+        let tx = self.inner.store.begin_write().await?;
+        let region = self.region(ctx).map(str::to_owned);
+        let now = self.inner.clock.now().timestamp_millis();
+        let mut op = Op {
+            tx,
+            keys,
+            ctx,
+            region: String::new(),
+            now,
+            event: EventDraft::new(action),
+            extra_events: Vec::new(),
+        };
+        match region {
+            Ok(r) => {
+                op.event.region = Some(r.clone());
+                op.region = r;
+                Ok(op)
+            }
+            Err(e) => {
+                // Still audit the refused request.
+                self.finish::<()>(op, Err(e)).await.map(|_| unreachable!())
+            }
+        }
+    }
+
+    /// Ends an operation: on success the audit event joins the change and both commit
+    /// together (an audit write that fails fails the operation); on failure the change is
+    /// rolled back and the failure is audited on its own.
+    async fn finish<T>(&self, mut op: Op<'_>, result: Result<T>) -> Result<T> {
+        match result {
+            Ok(value) => {
+                let extra = std::mem::take(&mut op.extra_events);
+                for e in extra {
+                    audit::append(op.tx.conn(), &op.keys, op.ctx, op.now, e).await?;
+                }
+                let draft = op.event.ok();
+                audit::append(op.tx.conn(), &op.keys, op.ctx, op.now, draft).await?;
+                op.tx.commit().await?;
+                Ok(value)
+            }
+            Err(err) => {
+                let Op {
+                    tx,
+                    keys,
+                    ctx,
+                    now,
+                    event,
+                    ..
+                } = op;
+                tx.rollback().await?;
+                let mut tx = self.inner.store.begin_write().await?;
+                audit::append(tx.conn(), &keys, ctx, now, event.failed(&err)).await?;
+                tx.commit().await?;
+                Err(err)
+            }
+        }
+    }
+
+    /// The single authorization point. Until identity policies land, the account root
+    /// (the desktop operator, the CLI admin) and Coffer itself are allowed everything and
+    /// any other principal is denied. Runs before any lookup of the resource.
+    fn authorize(&self, op: &mut Op<'_>, resource: Option<&str>) -> Result<()> {
+        let _ = resource;
+        match &op.ctx.principal {
+            Principal::Root => {
+                op.event.allow("account root");
+                Ok(())
+            }
+            Principal::Coffer => {
+                op.event.allow("coffer maintenance");
+                Ok(())
+            }
+            Principal::Arn(arn) => {
+                op.event.deny("no identity policy allows this action");
+                Err(Error::new(
+                    ErrorCode::AccessDenied,
+                    format!(
+                        "User: {arn} is not authorized to perform: secretsmanager:{} because no identity-based policy allows the secretsmanager:{} action",
+                        op.event.action, op.event.action
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// One operation in flight: its transaction, keys and the audit event being filled in.
+struct Op<'c> {
+    tx: WriteTx,
+    keys: Arc<Keyring>,
+    ctx: &'c RequestContext,
+    region: String,
+    now: i64,
+    event: EventDraft,
+    extra_events: Vec<EventDraft>,
+}

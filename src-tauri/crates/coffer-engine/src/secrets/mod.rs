@@ -1,0 +1,385 @@
+//! Secrets, versions and staging labels, with AWS Secrets Manager's exact rules.
+//!
+//! This module holds the domain types and the validation shared by every action; the
+//! actions themselves are in `write` (changes) and `read` (queries). The label rules of
+//! reference §4 live in [`labels`] as a pure function over a label map, so they can be
+//! tested without a store.
+
+pub mod labels;
+mod read;
+mod write;
+
+pub use read::*;
+pub use write::*;
+
+use chrono::{DateTime, Utc};
+use coffer_crypto::{SecretBytes, ValueContext};
+use coffer_store::{KeyRow, SecretRow, VersionRow};
+use rand::Rng;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::keyring::decryption_failure;
+use crate::{Engine, Op};
+
+/// The label on the version applications read by default.
+pub const AWSCURRENT: &str = "AWSCURRENT";
+/// The label the previous AWSCURRENT version gets automatically.
+pub const AWSPREVIOUS: &str = "AWSPREVIOUS";
+/// The label of the version a rotation is preparing.
+pub const AWSPENDING: &str = "AWSPENDING";
+
+/// Most bytes a secret value may have.
+pub const MAX_VALUE_BYTES: usize = 65_536;
+/// Most staging labels attached across all versions of one secret.
+pub const MAX_LABELS: usize = 20;
+/// Versions kept before deprecated (unlabelled) versions are pruned.
+pub const MAX_VERSIONS: i64 = 100;
+/// Deprecated versions younger than this are never pruned.
+pub const PRUNE_MIN_AGE_MS: i64 = 24 * 3600 * 1000;
+/// Most tags per secret.
+pub const MAX_TAGS: usize = 50;
+
+/// A secret's value: text or bytes. Cannot be printed or serialized.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretValue {
+    /// `SecretString`.
+    String(SecretBytes),
+    /// `SecretBinary` (raw bytes; base64 only on the wire).
+    Binary(SecretBytes),
+}
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretValue::String(b) => write!(f, "SecretValue::String({b:?})"),
+            SecretValue::Binary(b) => write!(f, "SecretValue::Binary({b:?})"),
+        }
+    }
+}
+
+impl SecretValue {
+    /// A string value.
+    pub fn string(s: impl Into<String>) -> SecretValue {
+        SecretValue::String(SecretBytes::from(s.into()))
+    }
+
+    /// A binary value.
+    pub fn binary(b: Vec<u8>) -> SecretValue {
+        SecretValue::Binary(SecretBytes::new(b))
+    }
+
+    /// The raw bytes.
+    pub fn bytes(&self) -> &SecretBytes {
+        match self {
+            SecretValue::String(b) | SecretValue::Binary(b) => b,
+        }
+    }
+
+    /// The text of a string value (`None` for binary or invalid UTF-8).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            SecretValue::String(b) => b.expose_str().ok(),
+            SecretValue::Binary(_) => None,
+        }
+    }
+
+    /// The plaintext that is sealed: one kind byte, then the value. The kind is inside
+    /// the AEAD, so a string cannot be turned into binary or back.
+    fn encode(&self) -> SecretBytes {
+        let (kind, b) = match self {
+            SecretValue::String(b) => (b'S', b),
+            SecretValue::Binary(b) => (b'B', b),
+        };
+        let mut v = Vec::with_capacity(b.len() + 1);
+        v.push(kind);
+        v.extend_from_slice(b.expose());
+        SecretBytes::new(v)
+    }
+
+    fn decode(plain: &SecretBytes) -> Result<SecretValue> {
+        let p = plain.expose();
+        match p.first() {
+            Some(b'S') => Ok(SecretValue::String(SecretBytes::new(p[1..].to_vec()))),
+            Some(b'B') => Ok(SecretValue::Binary(SecretBytes::new(p[1..].to_vec()))),
+            _ => Err(decryption_failure()),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let (member, len) = match self {
+            SecretValue::String(b) => ("secretString", b.len()),
+            SecretValue::Binary(b) => ("secretBinary", b.len()),
+        };
+        if len == 0 {
+            return Err(Error::validation(
+                member,
+                "Member must have length greater than or equal to 1",
+            ));
+        }
+        if len > MAX_VALUE_BYTES {
+            return Err(Error::validation(
+                member,
+                "Member must have length less than or equal to 65536",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// Key, 1–128 characters, case-sensitive.
+    pub key: String,
+    /// Value, 0–256 characters.
+    pub value: String,
+}
+
+impl Tag {
+    /// A tag.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Tag {
+        Tag {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// Validates a secret name: 1–512 characters of `A–Z a–z 0–9 / _ + = . @ -`.
+pub fn validate_name(name: &str) -> Result<()> {
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b));
+    if name.is_empty() || name.chars().count() > 512 || !ok_chars {
+        return Err(Error::new(
+            ErrorCode::Validation,
+            "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_secret_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.chars().count() > 2048 {
+        return Err(Error::validation(
+            "secretId",
+            "Member must have length between 1 and 2048",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_token(token: &str) -> Result<()> {
+    let n = token.chars().count();
+    if !(32..=64).contains(&n) {
+        return Err(Error::invalid_parameter(
+            "ClientRequestToken must be 32-64 characters long.",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_version_id(member: &str, id: &str) -> Result<()> {
+    let n = id.chars().count();
+    if !(32..=64).contains(&n) {
+        return Err(Error::validation(
+            member,
+            "Member must have length between 32 and 64",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_stage(member: &str, stage: &str) -> Result<()> {
+    let n = stage.chars().count();
+    if !(1..=256).contains(&n) {
+        return Err(Error::validation(
+            member,
+            "Member must have length between 1 and 256",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_description(d: &str) -> Result<()> {
+    if d.chars().count() > 2048 {
+        return Err(Error::validation(
+            "description",
+            "Member must have length less than or equal to 2048",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_tags(tags: &[Tag]) -> Result<()> {
+    for t in tags {
+        let k = t.key.chars().count();
+        if !(1..=128).contains(&k) {
+            return Err(Error::validation(
+                "tags.member.key",
+                "Member must have length between 1 and 128",
+            ));
+        }
+        if t.value.chars().count() > 256 {
+            return Err(Error::validation(
+                "tags.member.value",
+                "Member must have length less than or equal to 256",
+            ));
+        }
+        if t.key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(Error::invalid_parameter(format!(
+                "Invalid tag key '{}': the aws: prefix is reserved for AWS use.",
+                t.key
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A fresh version id when the caller gave no ClientRequestToken (as every AWS SDK does).
+pub(crate) fn new_token() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The 6-character random suffix of a secret ARN.
+fn arn_suffix() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..6)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Epoch milliseconds as a date.
+pub(crate) fn date(ms: i64) -> DateTime<Utc> {
+    crate::clock::from_millis(ms)
+}
+
+impl Engine {
+    pub(crate) fn secret_arn(&self, region: &str, name: &str) -> String {
+        format!(
+            "arn:aws:secretsmanager:{region}:{}:secret:{name}-{}",
+            self.inner.account_id,
+            arn_suffix()
+        )
+    }
+
+    /// Finds a secret by name, full ARN or partial ARN (the ARN without its random
+    /// suffix), in the request's region.
+    pub(crate) async fn find_secret(&self, op: &mut Op<'_>, id: &str) -> Result<Option<SecretRow>> {
+        validate_secret_id(id)?;
+        let region = op.region.clone();
+        if id.starts_with("arn:") {
+            if let Some(s) = coffer_store::find_secret_by_arn(op.tx.conn(), id).await? {
+                return Ok((s.region == region).then_some(s));
+            }
+            let prefix = format!(
+                "arn:aws:secretsmanager:{region}:{}:secret:",
+                self.inner.account_id
+            );
+            return match id.strip_prefix(&prefix) {
+                Some(name) if !name.is_empty() => {
+                    Ok(coffer_store::find_secret_by_name(op.tx.conn(), &region, name).await?)
+                }
+                _ => Ok(None),
+            };
+        }
+        Ok(coffer_store::find_secret_by_name(op.tx.conn(), &region, id).await?)
+    }
+
+    /// Like [`Engine::find_secret`] but a missing secret is `ResourceNotFoundException`,
+    /// and the audit event learns the ARN.
+    pub(crate) async fn require_secret(&self, op: &mut Op<'_>, id: &str) -> Result<SecretRow> {
+        let s = self.find_secret(op, id).await?.ok_or_else(Error::not_found)?;
+        op.event.resource_arn = Some(s.arn.clone());
+        Ok(s)
+    }
+
+    /// Seals a value for `version_id` of `secret` under the secret's key (current material).
+    pub(crate) async fn seal_value(
+        &self,
+        op: &mut Op<'_>,
+        secret: &SecretRow,
+        version_id: &str,
+        value: &SecretValue,
+    ) -> Result<VersionRow> {
+        let key = coffer_store::find_key(op.tx.conn(), &secret.key_id)
+            .await?
+            .ok_or_else(|| Error::new(ErrorCode::EncryptionFailure, "The secret's KMS key does not exist."))?;
+        if !key.enabled {
+            return Err(Error::new(
+                ErrorCode::EncryptionFailure,
+                format!("Access to KMS is not allowed: the key {} is disabled.", key.arn),
+            ));
+        }
+        let material_version = key.current_material;
+        let keys = op.keys.clone();
+        let material = keys.material(op.tx.conn(), &key, material_version).await?;
+        let ctx = ValueContext {
+            secret_arn: &secret.arn,
+            version_id,
+            key_id: &key.key_id,
+            material_version: u32::try_from(material_version).map_err(|_| decryption_failure())?,
+        };
+        let sealed = material
+            .seal_value(&ctx, &value.encode())
+            .map_err(|_| Error::new(ErrorCode::EncryptionFailure, "Encryption failed."))?;
+        let wraps = coffer_store::bump_wrap_count(op.tx.conn(), &key.key_id, material_version).await?;
+        op.event.detail("valueHash", op.keys.audit_hash(value.bytes().expose()));
+        if wraps >= WRAP_ROTATION_THRESHOLD {
+            op.event.detail("keyMaterialExhausted", true);
+        }
+        Ok(VersionRow {
+            secret_id: secret.id,
+            version_id: version_id.to_owned(),
+            created_at: op.now,
+            last_accessed_at: None,
+            key_id: Some(key.key_id),
+            material_version: Some(material_version),
+            wrapped_dek: Some(sealed.wrapped_dek),
+            ciphertext: Some(sealed.ciphertext),
+        })
+    }
+
+    /// Opens a version's value. `None` for a value-less placeholder.
+    pub(crate) async fn open_value(
+        &self,
+        op: &mut Op<'_>,
+        secret: &SecretRow,
+        version: &VersionRow,
+    ) -> Result<Option<SecretValue>> {
+        let (Some(key_id), Some(mv), Some(dek), Some(ct)) = (
+            &version.key_id,
+            version.material_version,
+            &version.wrapped_dek,
+            &version.ciphertext,
+        ) else {
+            return Ok(None);
+        };
+        let key: KeyRow = coffer_store::find_key(op.tx.conn(), key_id)
+            .await?
+            .ok_or_else(decryption_failure)?;
+        if !key.enabled {
+            return Err(Error::new(
+                ErrorCode::DecryptionFailure,
+                format!("Access to KMS is not allowed: the key {} is disabled.", key.arn),
+            ));
+        }
+        let keys = op.keys.clone();
+        let material = keys.material(op.tx.conn(), &key, mv).await?;
+        let ctx = ValueContext {
+            secret_arn: &secret.arn,
+            version_id: &version.version_id,
+            key_id,
+            material_version: u32::try_from(mv).map_err(|_| decryption_failure())?,
+        };
+        let plain = material
+            .open_value(&ctx, dek, ct)
+            .map_err(|_| decryption_failure())?;
+        SecretValue::decode(&plain).map(Some)
+    }
+}
+
+/// Wraps per material version after which the audit log flags the key for rotation:
+/// far below GCM's 2^32 random-nonce bound.
+const WRAP_ROTATION_THRESHOLD: i64 = 1 << 30;

@@ -1,0 +1,194 @@
+//! Coffer's storage layer.
+//!
+//! A [`Store`] is one SQLite file opened in WAL mode with `synchronous=FULL`, so a commit
+//! that returned is on disk. The schema lives in `migrations/` and is embedded in the
+//! binary; migrations are append-only.
+//!
+//! The store knows rows, not meaning: ciphertext columns are opaque bytes produced by
+//! `coffer-crypto`, and the rules of secrets, versions and labels live in `coffer-engine`.
+//! Every change goes through a [`WriteTx`]: one `BEGIN IMMEDIATE` transaction taken under an
+//! in-process writer lock, so a multi-row change (a label move plus its audit event) is
+//! atomic and writers never dead-lock on a lock upgrade.
+
+mod repo;
+
+pub use repo::*;
+pub use sqlx::SqliteConnection;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The embedded, append-only schema migrations.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// What can go wrong below the domain: I/O and database failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `open` was asked for a store file that does not exist.
+    #[error("no Coffer store at {0} (run `coffer init` first)")]
+    NotFound(PathBuf),
+    /// `create` was asked for a path that already holds a file.
+    #[error("a file already exists at {0}; refusing to overwrite it")]
+    AlreadyExists(PathBuf),
+    /// The file could not be created or its permissions set.
+    #[error("cannot create the store file {path}: {source}")]
+    Io {
+        /// The store path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A database error (constraint, I/O, corruption, busy).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("cannot migrate the store schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// True when the error is a UNIQUE or PRIMARY KEY constraint violation.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+/// Result alias for the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open store. Cloning is cheap and shares the pool and the writer lock.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+    writer: Arc<Mutex<()>>,
+    path: PathBuf,
+}
+
+/// One write transaction (`BEGIN IMMEDIATE`) held under the writer lock.
+///
+/// Dropping it without [`WriteTx::commit`] rolls back.
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+
+    /// Commits; with `synchronous=FULL` the change is durable when this returns.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rolls back explicitly.
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Creates a new store file (mode 0600) and applies the schema.
+    pub async fn create(path: &Path) -> Result<Store> {
+        create_private_file(path)?;
+        Self::connect(path).await
+    }
+
+    /// Opens an existing store file and applies any newer migrations.
+    pub async fn open(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(StoreError::NotFound(path.to_path_buf()));
+        }
+        Self::connect(path).await
+    }
+
+    async fn connect(path: &Path) -> Result<Store> {
+        let url = format!("sqlite://{}", path.display());
+        let opts = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(false)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(opts)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The read pool: statements outside a transaction see the last committed state.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Starts a write transaction. Writers in this process queue on a lock; writers in
+    /// other processes wait on SQLite's busy timeout.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        let guard = self.writer.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// Runs SQLite's own consistency check; `Ok(vec!["ok"])` when healthy.
+    pub async fn integrity_check(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates `path` empty with mode 0600 so that the database (and the WAL and SHM files,
+/// which SQLite creates with the database's permissions) is private to the user.
+fn create_private_file(path: &Path) -> Result<()> {
+    use std::fs::OpenOptions;
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.exists() {
+        return Err(StoreError::AlreadyExists(path.to_path_buf()));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(io)?;
+    Ok(())
+}

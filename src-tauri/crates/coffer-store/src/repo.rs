@@ -1,0 +1,899 @@
+//! Repositories: typed rows and the SQL that reads and writes them.
+//!
+//! Functions take a `&mut SqliteConnection` so the engine decides the transaction
+//! boundaries; reads may use a pooled connection, writes always run inside a [`crate::WriteTx`].
+
+use sqlx::{FromRow, SqliteConnection};
+
+use crate::Result;
+
+/// The single `store_meta` row.
+#[derive(Debug, Clone, FromRow)]
+pub struct MetaRow {
+    /// Random store identity, bound into the root-key wrap.
+    pub store_id: Vec<u8>,
+    /// The 12-digit account id.
+    pub account_id: String,
+    /// The region used when a request names none.
+    pub default_region: String,
+    /// Encoded KDF parameters and salt.
+    pub kdf_header: Vec<u8>,
+    /// The root key wrapped by the password-derived key.
+    pub wrapped_root_key: Vec<u8>,
+    /// When the store was created (ms).
+    pub created_at: i64,
+    /// When the master password last changed (ms).
+    pub password_changed_at: i64,
+}
+
+/// Inserts the meta row of a new store.
+pub async fn insert_meta(c: &mut SqliteConnection, m: &MetaRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO store_meta (id, store_id, account_id, default_region, kdf_header, \
+         wrapped_root_key, created_at, password_changed_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&m.store_id)
+    .bind(&m.account_id)
+    .bind(&m.default_region)
+    .bind(&m.kdf_header)
+    .bind(&m.wrapped_root_key)
+    .bind(m.created_at)
+    .bind(m.password_changed_at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Reads the meta row; `None` for a store whose `init` never completed.
+pub async fn load_meta(c: &mut SqliteConnection) -> Result<Option<MetaRow>> {
+    Ok(sqlx::query_as(
+        "SELECT store_id, account_id, default_region, kdf_header, wrapped_root_key, created_at, \
+         password_changed_at FROM store_meta WHERE id = 1",
+    )
+    .fetch_optional(c)
+    .await?)
+}
+
+/// Replaces the sealed root key (master password change).
+pub async fn update_root_wrap(
+    c: &mut SqliteConnection,
+    kdf_header: &[u8],
+    wrapped_root_key: &[u8],
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE store_meta SET kdf_header = ?, wrapped_root_key = ?, password_changed_at = ? WHERE id = 1",
+    )
+    .bind(kdf_header)
+    .bind(wrapped_root_key)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// KMS-like keys
+
+/// A named key.
+#[derive(Debug, Clone, FromRow)]
+pub struct KeyRow {
+    /// UUID key id.
+    pub key_id: String,
+    /// Region namespace.
+    pub region: String,
+    /// `arn:aws:kms:<region>:<account>:key/<key_id>`.
+    pub arn: String,
+    /// Alias without `alias/`.
+    pub alias: Option<String>,
+    /// Free text.
+    pub description: String,
+    /// Disabled keys neither encrypt nor decrypt.
+    pub enabled: bool,
+    /// True for the default `aws/secretsmanager` key.
+    pub managed: bool,
+    /// The material version new writes use.
+    pub current_material: i64,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Last material rotation (ms).
+    pub rotated_at: Option<i64>,
+}
+
+const KEY_COLUMNS: &str = "key_id, region, arn, alias, description, enabled, managed, current_material, created_at, rotated_at";
+
+/// Inserts a key row.
+pub async fn insert_key(c: &mut SqliteConnection, k: &KeyRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO kms_keys (key_id, region, arn, alias, description, enabled, managed, \
+         current_material, created_at, rotated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&k.key_id)
+    .bind(&k.region)
+    .bind(&k.arn)
+    .bind(&k.alias)
+    .bind(&k.description)
+    .bind(k.enabled)
+    .bind(k.managed)
+    .bind(k.current_material)
+    .bind(k.created_at)
+    .bind(k.rotated_at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Finds a key by id.
+pub async fn find_key(c: &mut SqliteConnection, key_id: &str) -> Result<Option<KeyRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {KEY_COLUMNS} FROM kms_keys WHERE key_id = ?"
+    )))
+    .bind(key_id)
+    .fetch_optional(c)
+    .await?)
+}
+
+/// Finds a key by alias (without `alias/`) in a region.
+pub async fn find_key_by_alias(
+    c: &mut SqliteConnection,
+    region: &str,
+    alias: &str,
+) -> Result<Option<KeyRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {KEY_COLUMNS} FROM kms_keys WHERE region = ? AND alias = ?"
+    )))
+    .bind(region)
+    .bind(alias)
+    .fetch_optional(c)
+    .await?)
+}
+
+/// Lists the keys of a region, oldest first.
+pub async fn list_keys(c: &mut SqliteConnection, region: &str) -> Result<Vec<KeyRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {KEY_COLUMNS} FROM kms_keys WHERE region = ? ORDER BY created_at, key_id"
+    )))
+    .bind(region)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Updates the mutable fields of a key.
+pub async fn update_key(c: &mut SqliteConnection, k: &KeyRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE kms_keys SET alias = ?, description = ?, enabled = ?, current_material = ?, \
+         rotated_at = ? WHERE key_id = ?",
+    )
+    .bind(&k.alias)
+    .bind(&k.description)
+    .bind(k.enabled)
+    .bind(k.current_material)
+    .bind(k.rotated_at)
+    .bind(&k.key_id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// A wrapped key-material version.
+#[derive(Debug, Clone, FromRow)]
+pub struct MaterialRow {
+    /// Owning key.
+    pub key_id: String,
+    /// 1, 2, … (rotation adds one).
+    pub material_version: i64,
+    /// Material wrapped by the root key.
+    pub wrapped_material: Vec<u8>,
+    /// How many DEKs this material has wrapped (GCM random-nonce budget).
+    pub wrap_count: i64,
+    /// Creation time (ms).
+    pub created_at: i64,
+}
+
+/// Inserts a material version.
+pub async fn insert_material(c: &mut SqliteConnection, m: &MaterialRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO kms_key_materials (key_id, material_version, wrapped_material, wrap_count, created_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&m.key_id)
+    .bind(m.material_version)
+    .bind(&m.wrapped_material)
+    .bind(m.wrap_count)
+    .bind(m.created_at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Reads one material version.
+pub async fn find_material(
+    c: &mut SqliteConnection,
+    key_id: &str,
+    version: i64,
+) -> Result<Option<MaterialRow>> {
+    Ok(sqlx::query_as(
+        "SELECT key_id, material_version, wrapped_material, wrap_count, created_at \
+         FROM kms_key_materials WHERE key_id = ? AND material_version = ?",
+    )
+    .bind(key_id)
+    .bind(version)
+    .fetch_optional(c)
+    .await?)
+}
+
+/// Counts one more DEK wrapped by a material version; returns the new count.
+pub async fn bump_wrap_count(c: &mut SqliteConnection, key_id: &str, version: i64) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "UPDATE kms_key_materials SET wrap_count = wrap_count + 1 \
+         WHERE key_id = ? AND material_version = ? RETURNING wrap_count",
+    )
+    .bind(key_id)
+    .bind(version)
+    .fetch_one(c)
+    .await?;
+    Ok(n)
+}
+
+// ---------------------------------------------------------------------------------------
+// Secrets
+
+/// A secret's metadata row.
+#[derive(Debug, Clone, FromRow)]
+pub struct SecretRow {
+    /// Internal row id (never shown).
+    pub id: i64,
+    /// Region namespace.
+    pub region: String,
+    /// Friendly name, unique per region.
+    pub name: String,
+    /// Full ARN with the random suffix.
+    pub arn: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// The KmsKeyId as the caller gave it; `None` = the default key.
+    pub kms_key_id: Option<String>,
+    /// The resolved key that encrypts new versions.
+    pub key_id: String,
+    /// Partner `Type`.
+    pub secret_type: Option<String>,
+    /// `aws:secretsmanager:owningService` tag value, if any.
+    pub owning_service: Option<String>,
+    /// Resource policy JSON text.
+    pub resource_policy: Option<String>,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Last change (ms).
+    pub last_changed_at: i64,
+    /// Last read, truncated to the day (ms).
+    pub last_accessed_at: Option<i64>,
+    /// When DeleteSecret was called (ms).
+    pub deleted_at: Option<i64>,
+    /// When the purge is due (ms).
+    pub deletion_date: Option<i64>,
+}
+
+const SECRET_COLUMNS: &str = "id, region, name, arn, description, kms_key_id, key_id, secret_type, \
+     owning_service, resource_policy, created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date";
+
+/// Inserts a secret and returns its row id.
+pub async fn insert_secret(c: &mut SqliteConnection, s: &SecretRow) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO secrets (region, name, arn, description, kms_key_id, key_id, secret_type, \
+         owning_service, resource_policy, created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&s.region)
+    .bind(&s.name)
+    .bind(&s.arn)
+    .bind(&s.description)
+    .bind(&s.kms_key_id)
+    .bind(&s.key_id)
+    .bind(&s.secret_type)
+    .bind(&s.owning_service)
+    .bind(&s.resource_policy)
+    .bind(s.created_at)
+    .bind(s.last_changed_at)
+    .bind(s.last_accessed_at)
+    .bind(s.deleted_at)
+    .bind(s.deletion_date)
+    .fetch_one(c)
+    .await?;
+    Ok(id)
+}
+
+/// Writes back every mutable column of a secret.
+pub async fn update_secret(c: &mut SqliteConnection, s: &SecretRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE secrets SET description = ?, kms_key_id = ?, key_id = ?, secret_type = ?, \
+         owning_service = ?, resource_policy = ?, last_changed_at = ?, last_accessed_at = ?, \
+         deleted_at = ?, deletion_date = ? WHERE id = ?",
+    )
+    .bind(&s.description)
+    .bind(&s.kms_key_id)
+    .bind(&s.key_id)
+    .bind(&s.secret_type)
+    .bind(&s.owning_service)
+    .bind(&s.resource_policy)
+    .bind(s.last_changed_at)
+    .bind(s.last_accessed_at)
+    .bind(s.deleted_at)
+    .bind(s.deletion_date)
+    .bind(s.id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Finds a secret by name in a region.
+pub async fn find_secret_by_name(
+    c: &mut SqliteConnection,
+    region: &str,
+    name: &str,
+) -> Result<Option<SecretRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SECRET_COLUMNS} FROM secrets WHERE region = ? AND name = ?"
+    )))
+    .bind(region)
+    .bind(name)
+    .fetch_optional(c)
+    .await?)
+}
+
+/// Finds a secret by its full ARN.
+pub async fn find_secret_by_arn(c: &mut SqliteConnection, arn: &str) -> Result<Option<SecretRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SECRET_COLUMNS} FROM secrets WHERE arn = ?"
+    )))
+    .bind(arn)
+    .fetch_optional(c)
+    .await?)
+}
+
+/// All secrets of a region (for filtering and sorting in the engine).
+pub async fn list_secrets(c: &mut SqliteConnection, region: &str) -> Result<Vec<SecretRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SECRET_COLUMNS} FROM secrets WHERE region = ? ORDER BY created_at, id"
+    )))
+    .bind(region)
+    .fetch_all(c)
+    .await?)
+}
+
+/// One page of a region's secrets by creation date: the fast path of ListSecrets with no
+/// filters and the default sort.
+pub async fn page_secrets_by_created(
+    c: &mut SqliteConnection,
+    region: &str,
+    include_deleted: bool,
+    descending: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<SecretRow>> {
+    let order = if descending {
+        "created_at DESC, id DESC"
+    } else {
+        "created_at, id"
+    };
+    let deleted = if include_deleted {
+        ""
+    } else {
+        "AND deleted_at IS NULL"
+    };
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SECRET_COLUMNS} FROM secrets WHERE region = ? {deleted} ORDER BY {order} LIMIT ? OFFSET ?"
+    )))
+    .bind(region)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Secrets whose recovery window has ended.
+pub async fn secrets_due_for_purge(c: &mut SqliteConnection, now: i64) -> Result<Vec<SecretRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SECRET_COLUMNS} FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= ?"
+    )))
+    .bind(now)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Deletes a secret with its versions, labels and tags.
+pub async fn delete_secret(c: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM staging_labels WHERE secret_id = ?")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM versions WHERE secret_id = ?")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM tags WHERE secret_id = ?")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM secrets WHERE id = ?")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Sets a secret's last-accessed day (only when it changes, so reads rarely write).
+pub async fn touch_secret_access(c: &mut SqliteConnection, id: i64, day: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE secrets SET last_accessed_at = ? WHERE id = ? AND (last_accessed_at IS NULL OR last_accessed_at < ?)",
+    )
+    .bind(day)
+    .bind(id)
+    .bind(day)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Versions and labels
+
+/// One immutable version.
+#[derive(Debug, Clone, FromRow)]
+pub struct VersionRow {
+    /// Owning secret row id.
+    pub secret_id: i64,
+    /// The ClientRequestToken that created it.
+    pub version_id: String,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Last read, truncated to the day (ms).
+    pub last_accessed_at: Option<i64>,
+    /// Key that wrapped the DEK (`None` for a value-less placeholder).
+    pub key_id: Option<String>,
+    /// Key material version that wrapped the DEK.
+    pub material_version: Option<i64>,
+    /// The wrapped DEK.
+    pub wrapped_dek: Option<Vec<u8>>,
+    /// The encrypted value.
+    pub ciphertext: Option<Vec<u8>>,
+}
+
+const VERSION_COLUMNS: &str =
+    "secret_id, version_id, created_at, last_accessed_at, key_id, material_version, wrapped_dek, ciphertext";
+
+/// Inserts a version.
+pub async fn insert_version(c: &mut SqliteConnection, v: &VersionRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO versions (secret_id, version_id, created_at, last_accessed_at, key_id, \
+         material_version, wrapped_dek, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(v.secret_id)
+    .bind(&v.version_id)
+    .bind(v.created_at)
+    .bind(v.last_accessed_at)
+    .bind(&v.key_id)
+    .bind(v.material_version)
+    .bind(&v.wrapped_dek)
+    .bind(&v.ciphertext)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a version's sealed value (filling a placeholder, or re-encrypting under a new key).
+pub async fn update_version_value(c: &mut SqliteConnection, v: &VersionRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE versions SET key_id = ?, material_version = ?, wrapped_dek = ?, ciphertext = ? \
+         WHERE secret_id = ? AND version_id = ?",
+    )
+    .bind(&v.key_id)
+    .bind(v.material_version)
+    .bind(&v.wrapped_dek)
+    .bind(&v.ciphertext)
+    .bind(v.secret_id)
+    .bind(&v.version_id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Finds one version.
+pub async fn find_version(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    version_id: &str,
+) -> Result<Option<VersionRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {VERSION_COLUMNS} FROM versions WHERE secret_id = ? AND version_id = ?"
+    )))
+    .bind(secret_id)
+    .bind(version_id)
+    .fetch_optional(c)
+    .await?)
+}
+
+/// All versions of a secret, newest first.
+pub async fn list_versions(c: &mut SqliteConnection, secret_id: i64) -> Result<Vec<VersionRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {VERSION_COLUMNS} FROM versions WHERE secret_id = ? ORDER BY created_at DESC, rowid DESC"
+    )))
+    .bind(secret_id)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Number of versions of a secret.
+pub async fn count_versions(c: &mut SqliteConnection, secret_id: i64) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM versions WHERE secret_id = ?")
+        .bind(secret_id)
+        .fetch_one(c)
+        .await?;
+    Ok(n)
+}
+
+/// Unlabelled versions created before `before`, oldest first (pruning candidates).
+pub async fn deprecated_versions_before(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    before: i64,
+) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT v.version_id FROM versions v WHERE v.secret_id = ? AND v.created_at < ? \
+         AND NOT EXISTS (SELECT 1 FROM staging_labels l WHERE l.secret_id = v.secret_id AND l.version_id = v.version_id) \
+         ORDER BY v.created_at, v.rowid",
+    )
+    .bind(secret_id)
+    .bind(before)
+    .fetch_all(c)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Deletes one version (its labels go with it).
+pub async fn delete_version(c: &mut SqliteConnection, secret_id: i64, version_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM versions WHERE secret_id = ? AND version_id = ?")
+        .bind(secret_id)
+        .bind(version_id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Sets a version's last-accessed day.
+pub async fn touch_version_access(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    version_id: &str,
+    day: i64,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE versions SET last_accessed_at = ? WHERE secret_id = ? AND version_id = ? \
+         AND (last_accessed_at IS NULL OR last_accessed_at < ?)",
+    )
+    .bind(day)
+    .bind(secret_id)
+    .bind(version_id)
+    .bind(day)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// A staging label and the version it is on.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct LabelRow {
+    /// The label text.
+    pub label: String,
+    /// The version carrying it.
+    pub version_id: String,
+}
+
+/// All labels of a secret, sorted by label.
+pub async fn list_labels(c: &mut SqliteConnection, secret_id: i64) -> Result<Vec<LabelRow>> {
+    Ok(sqlx::query_as(
+        "SELECT label, version_id FROM staging_labels WHERE secret_id = ? ORDER BY label",
+    )
+    .bind(secret_id)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Labels of many secrets at once: `(secret_id, label, version_id)`.
+pub async fn labels_of(c: &mut SqliteConnection, secret_ids: &[i64]) -> Result<Vec<(i64, String, String)>> {
+    if secret_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = join_ids(secret_ids);
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT secret_id, label, version_id FROM staging_labels WHERE secret_id IN ({ids}) ORDER BY secret_id, label"
+    )))
+    .fetch_all(c)
+    .await?)
+}
+
+/// Puts `label` on `version_id`, taking it off whichever version had it.
+pub async fn set_label(c: &mut SqliteConnection, secret_id: i64, label: &str, version_id: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO staging_labels (secret_id, label, version_id) VALUES (?, ?, ?) \
+         ON CONFLICT (secret_id, label) DO UPDATE SET version_id = excluded.version_id",
+    )
+    .bind(secret_id)
+    .bind(label)
+    .bind(version_id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Removes a label from a secret.
+pub async fn remove_label(c: &mut SqliteConnection, secret_id: i64, label: &str) -> Result<()> {
+    sqlx::query("DELETE FROM staging_labels WHERE secret_id = ? AND label = ?")
+        .bind(secret_id)
+        .bind(label)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Tags
+
+/// Tags of a secret in insertion order.
+pub async fn list_tags(c: &mut SqliteConnection, secret_id: i64) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as("SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position")
+        .bind(secret_id)
+        .fetch_all(c)
+        .await?)
+}
+
+/// Tags of many secrets: `(secret_id, key, value)`.
+pub async fn tags_of(c: &mut SqliteConnection, secret_ids: &[i64]) -> Result<Vec<(i64, String, String)>> {
+    if secret_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = join_ids(secret_ids);
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT secret_id, key, value FROM tags WHERE secret_id IN ({ids}) ORDER BY secret_id, position"
+    )))
+    .fetch_all(c)
+    .await?)
+}
+
+/// Every tag of a region's secrets: `(secret_id, key, value)`.
+pub async fn tags_in_region(c: &mut SqliteConnection, region: &str) -> Result<Vec<(i64, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT t.secret_id, t.key, t.value FROM tags t JOIN secrets s ON s.id = t.secret_id \
+         WHERE s.region = ? ORDER BY t.secret_id, t.position",
+    )
+    .bind(region)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Adds or overwrites a tag.
+pub async fn upsert_tag(c: &mut SqliteConnection, secret_id: i64, key: &str, value: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tags (secret_id, key, value, position) VALUES (?, ?, ?, \
+         (SELECT COALESCE(MAX(position), 0) + 1 FROM tags WHERE secret_id = ?)) \
+         ON CONFLICT (secret_id, key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(secret_id)
+    .bind(key)
+    .bind(value)
+    .bind(secret_id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Removes a tag (missing keys are fine).
+pub async fn delete_tag(c: &mut SqliteConnection, secret_id: i64, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM tags WHERE secret_id = ? AND key = ?")
+        .bind(secret_id)
+        .bind(key)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+fn join_ids(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+// ---------------------------------------------------------------------------------------
+// Audit
+
+/// One audit event as stored.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct AuditRow {
+    /// Strictly increasing from 1.
+    pub seq: i64,
+    /// Event time (ms).
+    pub time: i64,
+    /// Request id.
+    pub request_id: String,
+    /// ui / api / cli / scheduler / engine.
+    pub source: String,
+    /// Principal ARN.
+    pub principal: String,
+    /// Access key id, for API requests.
+    pub access_key_id: Option<String>,
+    /// Action name (AWS's, e.g. `GetSecretValue`).
+    pub action: String,
+    /// Region of the request.
+    pub region: Option<String>,
+    /// Resource ARN.
+    pub resource_arn: Option<String>,
+    /// Version id involved.
+    pub version_id: Option<String>,
+    /// allowed / denied.
+    pub decision: String,
+    /// Why the decision was taken.
+    pub reason: String,
+    /// ok / error.
+    pub outcome: String,
+    /// AWS error code for failed operations.
+    pub error_code: Option<String>,
+    /// Client address.
+    pub client_addr: Option<String>,
+    /// Details (JSON text; keyed hashes, never values).
+    pub details: String,
+    /// The previous event's MAC (32 zero bytes for the first).
+    pub prev_mac: Vec<u8>,
+    /// HMAC over `prev_mac` and this row.
+    pub mac: Vec<u8>,
+}
+
+const AUDIT_COLUMNS: &str = "seq, time, request_id, source, principal, access_key_id, action, region, \
+     resource_arn, version_id, decision, reason, outcome, error_code, client_addr, details, prev_mac, mac";
+
+/// The newest event's `(seq, mac)`, if any.
+pub async fn audit_head(c: &mut SqliteConnection) -> Result<Option<(i64, Vec<u8>)>> {
+    Ok(
+        sqlx::query_as("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(c)
+            .await?,
+    )
+}
+
+/// Appends an event (the caller computed seq and mac).
+pub async fn insert_audit(c: &mut SqliteConnection, e: &AuditRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (seq, time, request_id, source, principal, access_key_id, action, \
+         region, resource_arn, version_id, decision, reason, outcome, error_code, client_addr, details, \
+         prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(e.seq)
+    .bind(e.time)
+    .bind(&e.request_id)
+    .bind(&e.source)
+    .bind(&e.principal)
+    .bind(&e.access_key_id)
+    .bind(&e.action)
+    .bind(&e.region)
+    .bind(&e.resource_arn)
+    .bind(&e.version_id)
+    .bind(&e.decision)
+    .bind(&e.reason)
+    .bind(&e.outcome)
+    .bind(&e.error_code)
+    .bind(&e.client_addr)
+    .bind(&e.details)
+    .bind(&e.prev_mac)
+    .bind(&e.mac)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Events with `seq > after`, in chain order, at most `limit` (for verification in batches).
+pub async fn audit_chain_batch(c: &mut SqliteConnection, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"
+    )))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(c)
+    .await?)
+}
+
+/// A query over the audit log. Every `Some` narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Events at or after this time (ms).
+    pub from: Option<i64>,
+    /// Events before this time (ms).
+    pub to: Option<i64>,
+    /// Exact principal ARN.
+    pub principal: Option<String>,
+    /// Exact action name.
+    pub action: Option<String>,
+    /// Resource ARN prefix (an ARN, or a partial ARN without the random suffix).
+    pub resource_prefix: Option<String>,
+    /// Exact outcome (`ok` / `error`).
+    pub outcome: Option<String>,
+    /// Exact decision (`allowed` / `denied`).
+    pub decision: Option<String>,
+    /// Case-insensitive substring over action, principal, resource, error code, reason, details.
+    pub text: Option<String>,
+    /// Only events with `seq` below this (paging backwards from the newest).
+    pub before_seq: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// Runs an audit query, newest first.
+pub async fn query_audit(c: &mut SqliteConnection, q: &AuditQuery) -> Result<Vec<AuditRow>> {
+    let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE 1=1");
+    if q.from.is_some() {
+        sql.push_str(" AND time >= ?");
+    }
+    if q.to.is_some() {
+        sql.push_str(" AND time < ?");
+    }
+    if q.principal.is_some() {
+        sql.push_str(" AND principal = ?");
+    }
+    if q.action.is_some() {
+        sql.push_str(" AND action = ?");
+    }
+    if q.resource_prefix.is_some() {
+        sql.push_str(" AND substr(resource_arn, 1, length(?1p)) = ?1p");
+    }
+    if q.outcome.is_some() {
+        sql.push_str(" AND outcome = ?");
+    }
+    if q.decision.is_some() {
+        sql.push_str(" AND decision = ?");
+    }
+    if q.text.is_some() {
+        sql.push_str(
+            " AND (instr(lower(action), ?2t) > 0 OR instr(lower(principal), ?2t) > 0 \
+             OR instr(lower(coalesce(resource_arn, '')), ?2t) > 0 OR instr(lower(coalesce(error_code, '')), ?2t) > 0 \
+             OR instr(lower(reason), ?2t) > 0 OR instr(lower(details), ?2t) > 0 OR request_id = ?2t)",
+        );
+    }
+    if q.before_seq.is_some() {
+        sql.push_str(" AND seq < ?");
+    }
+    sql.push_str(" ORDER BY seq DESC LIMIT ?");
+    // Numbered placeholders are reused above; rewrite them to plain `?` with repeated binds.
+    let resource_uses = sql.matches("?1p").count();
+    let text_uses = sql.matches("?2t").count();
+    let sql = sql.replace("?1p", "?").replace("?2t", "?");
+    let mut query = sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql));
+    if let Some(v) = q.from {
+        query = query.bind(v);
+    }
+    if let Some(v) = q.to {
+        query = query.bind(v);
+    }
+    if let Some(v) = &q.principal {
+        query = query.bind(v.clone());
+    }
+    if let Some(v) = &q.action {
+        query = query.bind(v.clone());
+    }
+    if let Some(v) = &q.resource_prefix {
+        for _ in 0..resource_uses {
+            query = query.bind(v.clone());
+        }
+    }
+    if let Some(v) = &q.outcome {
+        query = query.bind(v.clone());
+    }
+    if let Some(v) = &q.decision {
+        query = query.bind(v.clone());
+    }
+    if let Some(v) = &q.text {
+        let needle = v.to_lowercase();
+        for _ in 0..text_uses {
+            query = query.bind(needle.clone());
+        }
+    }
+    if let Some(v) = q.before_seq {
+        query = query.bind(v);
+    }
+    query = query.bind(q.limit);
+    Ok(query.fetch_all(c).await?)
+}
