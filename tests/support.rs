@@ -14,8 +14,11 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A test store: the engine, its manual clock, and the temp dir that holds the file.
 pub struct TestStore {
+    /// The engine, unsealed.
     pub engine: Engine,
+    /// The engine's clock; tests move it.
     pub clock: ManualClock,
+    /// Holds the store file; removed on drop.
     pub dir: tempfile::TempDir,
 }
 
