@@ -1,1 +1,14 @@
-//! coffer-api
+//! Coffer's transport-neutral operations.
+//!
+//! [`secretsmanager::call`] takes an AWS Secrets Manager action name and its AWS JSON 1.1
+//! request body and returns the exact response body AWS would — so the CLI prints what the
+//! AWS API returns and the HTTP API can serve it unchanged. [`kms`] and [`audit`] give the
+//! same treatment to named keys and the audit log. Serialization happens here and only
+//! here: engine types are never `Serialize`.
+
+pub mod audit;
+pub mod kms;
+pub mod secretsmanager;
+mod wire;
+
+pub use wire::ApiError;

@@ -25,7 +25,7 @@ mod secrets;
 
 pub use audit::{AuditEvent, AuditFilter, AuditPage, ChainReport};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use coffer_crypto::{KdfParams, Password, SecretBytes};
+pub use coffer_crypto::{KdfParams, Password, SecretBytes, password};
 pub use context::{Principal, RequestContext, Source};
 pub use error::{Error, ErrorCode, Result};
 pub use kms::KeyMetadata;
