@@ -1,2 +1,831 @@
-//! coffer CLI
-fn main() {}
+//! `coffer`: Coffer's command line, for administrators and scripts.
+//!
+//! Secret actions use the AWS CLI's subcommand and flag names and print the JSON the AWS
+//! API returns (`coffer create-secret --name db --secret-string '{"password":"x"}'`). The
+//! store is the local file (`--store`, default in the OS data directory); the master
+//! password comes from `--password-file` / `COFFER_PASSWORD_FILE` or a prompt.
+//!
+//! Exit codes follow the AWS CLI: 0 success, 254 an error from the service (printed as
+//! "An error occurred (Code) when calling the Action operation: message"), 252 bad
+//! arguments, 1 anything else (missing store, unreadable password file…), 2 usage.
+
+mod shorthand;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use coffer_api::ApiError;
+use coffer_api::audit::ExportFormat;
+use coffer_engine::{
+    AuditFilter, Engine, InitOptions, KdfParams, Password, RequestContext, Source, SystemClock,
+};
+use serde_json::{Map, Value, json};
+
+use shorthand::{blob_arg, parse_struct_list, text_arg};
+
+/// Coffer: a local secrets manager that speaks AWS Secrets Manager.
+#[derive(Parser, Debug)]
+#[command(name = "coffer", version, about, long_about = None)]
+struct Cli {
+    /// The store file (default: the OS data directory, e.g. ~/.local/share/coffer/coffer.db).
+    #[arg(long, global = true, env = "COFFER_STORE")]
+    store: Option<PathBuf>,
+    /// A file whose first line is the master password (for scripts).
+    #[arg(long, global = true, env = "COFFER_PASSWORD_FILE")]
+    password_file: Option<PathBuf>,
+    /// Region namespace (default: the store's default region).
+    #[arg(long, global = true, env = "COFFER_REGION")]
+    region: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new store: account id, default region, master password, KDF cost.
+    Init(InitArgs),
+    /// Change the master password (re-wraps the root key only).
+    Passwd(PasswdArgs),
+    /// CreateSecret.
+    CreateSecret(CreateSecretArgs),
+    /// GetSecretValue.
+    GetSecretValue(GetSecretValueArgs),
+    /// BatchGetSecretValue.
+    BatchGetSecretValue(BatchGetArgs),
+    /// PutSecretValue.
+    PutSecretValue(PutSecretValueArgs),
+    /// UpdateSecret.
+    UpdateSecret(UpdateSecretArgs),
+    /// UpdateSecretVersionStage: move or remove a staging label.
+    UpdateSecretVersionStage(UpdateStageArgs),
+    /// DescribeSecret.
+    DescribeSecret(SecretIdArgs),
+    /// ListSecrets.
+    ListSecrets(ListSecretsArgs),
+    /// ListSecretVersionIds.
+    ListSecretVersionIds(ListVersionsArgs),
+    /// DeleteSecret (with a 7–30 day recovery window, or forced).
+    DeleteSecret(DeleteSecretArgs),
+    /// RestoreSecret.
+    RestoreSecret(SecretIdArgs),
+    /// TagResource.
+    TagResource(TagArgs),
+    /// UntagResource.
+    UntagResource(UntagArgs),
+    /// GetRandomPassword.
+    GetRandomPassword(RandomPasswordArgs),
+    /// The audit log: list, verify, export.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// KMS-like named keys.
+    #[command(subcommand)]
+    Kms(KmsCommand),
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// The 12-digit account id used in every ARN.
+    #[arg(long, default_value = "123456789012")]
+    account_id: String,
+    /// Argon2id memory in MiB (floor 19, default 64).
+    #[arg(long, default_value_t = 64)]
+    kdf_memory_mib: u32,
+    /// Argon2id iterations (floor 2, default 3).
+    #[arg(long, default_value_t = 3)]
+    kdf_iterations: u32,
+    /// Argon2id lanes (default 4).
+    #[arg(long, default_value_t = 4)]
+    kdf_parallelism: u32,
+}
+
+#[derive(Args, Debug)]
+struct PasswdArgs {
+    /// A file whose first line is the new password (default: prompt twice).
+    #[arg(long)]
+    new_password_file: Option<PathBuf>,
+    /// New Argon2id memory in MiB (default: keep the current cost).
+    #[arg(long)]
+    kdf_memory_mib: Option<u32>,
+    /// New Argon2id iterations.
+    #[arg(long)]
+    kdf_iterations: Option<u32>,
+    /// New Argon2id lanes.
+    #[arg(long)]
+    kdf_parallelism: Option<u32>,
+}
+
+#[derive(Args, Debug, Default)]
+struct InputJson {
+    /// The whole request as AWS JSON; flags given as well override its members.
+    #[arg(long)]
+    cli_input_json: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct CreateSecretArgs {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    client_request_token: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    #[arg(long)]
+    kms_key_id: Option<String>,
+    /// Text value (or file://path).
+    #[arg(long)]
+    secret_string: Option<String>,
+    /// Base64 value (or fileb://path for raw bytes).
+    #[arg(long)]
+    secret_binary: Option<String>,
+    /// `Key=k,Value=v` … or a JSON list.
+    #[arg(long, num_args = 1..)]
+    tags: Vec<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct GetSecretValueArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[arg(long)]
+    version_id: Option<String>,
+    #[arg(long)]
+    version_stage: Option<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct BatchGetArgs {
+    #[arg(long, num_args = 1..)]
+    secret_id_list: Vec<String>,
+    /// `Key=name,Values=a,b` … or a JSON list.
+    #[arg(long, num_args = 1..)]
+    filters: Vec<String>,
+    #[arg(long)]
+    max_results: Option<i64>,
+    #[arg(long)]
+    next_token: Option<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct PutSecretValueArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[arg(long)]
+    client_request_token: Option<String>,
+    #[arg(long)]
+    secret_string: Option<String>,
+    #[arg(long)]
+    secret_binary: Option<String>,
+    #[arg(long, num_args = 1..)]
+    version_stages: Vec<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct UpdateSecretArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[arg(long)]
+    client_request_token: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    #[arg(long)]
+    kms_key_id: Option<String>,
+    #[arg(long)]
+    secret_string: Option<String>,
+    #[arg(long)]
+    secret_binary: Option<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct UpdateStageArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[arg(long)]
+    version_stage: Option<String>,
+    #[arg(long)]
+    remove_from_version_id: Option<String>,
+    #[arg(long)]
+    move_to_version_id: Option<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct SecretIdArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct ListSecretsArgs {
+    #[arg(long, num_args = 1..)]
+    filters: Vec<String>,
+    #[arg(long)]
+    max_results: Option<i64>,
+    #[arg(long)]
+    next_token: Option<String>,
+    #[arg(long)]
+    sort_order: Option<String>,
+    #[arg(long)]
+    sort_by: Option<String>,
+    #[arg(long)]
+    include_planned_deletion: bool,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct ListVersionsArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[arg(long)]
+    max_results: Option<i64>,
+    #[arg(long)]
+    next_token: Option<String>,
+    #[arg(long)]
+    include_deprecated: bool,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct DeleteSecretArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[arg(long)]
+    recovery_window_in_days: Option<i64>,
+    #[arg(long)]
+    force_delete_without_recovery: bool,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct TagArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[arg(long, num_args = 1..)]
+    tags: Vec<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct UntagArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    #[arg(long, num_args = 1..)]
+    tag_keys: Vec<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct RandomPasswordArgs {
+    #[arg(long)]
+    password_length: Option<i64>,
+    #[arg(long)]
+    exclude_characters: Option<String>,
+    #[arg(long)]
+    exclude_numbers: bool,
+    #[arg(long)]
+    exclude_punctuation: bool,
+    #[arg(long)]
+    exclude_uppercase: bool,
+    #[arg(long)]
+    exclude_lowercase: bool,
+    #[arg(long)]
+    include_space: bool,
+    /// Do not require a character of every included type.
+    #[arg(long)]
+    no_require_each_included_type: bool,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Events, newest first, as JSON.
+    List(AuditFilterArgs),
+    /// Walk the MAC chain; exit 3 and report the first bad sequence number if broken.
+    Verify,
+    /// Every matching event, oldest first, as JSON Lines or CSV.
+    Export {
+        /// `jsonl` or `csv`.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        filter: AuditFilterArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct AuditFilterArgs {
+    /// Events at or after this RFC 3339 time.
+    #[arg(long)]
+    from: Option<String>,
+    /// Events before this RFC 3339 time.
+    #[arg(long)]
+    to: Option<String>,
+    /// `root`, `coffer` or a principal ARN.
+    #[arg(long)]
+    principal: Option<String>,
+    /// Action name, e.g. GetSecretValue.
+    #[arg(long)]
+    action: Option<String>,
+    /// A secret's name or ARN.
+    #[arg(long)]
+    secret_id: Option<String>,
+    /// `ok` or `error`.
+    #[arg(long)]
+    outcome: Option<String>,
+    /// `allowed` or `denied`.
+    #[arg(long)]
+    decision: Option<String>,
+    /// Free text, case-insensitive.
+    #[arg(long)]
+    text: Option<String>,
+    #[arg(long)]
+    max_results: Option<u32>,
+    #[arg(long)]
+    next_token: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum KmsCommand {
+    /// Create a customer-managed key.
+    CreateKey {
+        #[arg(long)]
+        description: Option<String>,
+        /// `alias/name` for the key.
+        #[arg(long)]
+        alias: Option<String>,
+    },
+    /// List the region's keys.
+    ListKeys,
+    /// Describe a key (id, ARN or alias/name).
+    DescribeKey {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Enable a key.
+    EnableKey {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Disable a key: its secrets can be neither written nor read until enabled again.
+    DisableKey {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Rotate a key's material now (old versions still decrypt).
+    #[command(alias = "rotate-key")]
+    RotateKeyOnDemand {
+        #[arg(long)]
+        key_id: String,
+    },
+}
+
+/// A failure, and how the process reports it.
+enum Failure {
+    /// The service refused the request.
+    Api { action: String, error: ApiError },
+    /// Bad arguments.
+    Usage(anyhow::Error),
+    /// Anything else.
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("coffer: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(Failure::Api { action, error }) => {
+            eprintln!(
+                "An error occurred ({}) when calling the {action} operation: {}",
+                error.code, error.message
+            );
+            ExitCode::from(254)
+        }
+        Err(Failure::Usage(e)) => {
+            eprintln!("coffer: {e:#}");
+            ExitCode::from(252)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("coffer: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn default_store() -> Result<PathBuf> {
+    let dir = dirs::data_dir().context("cannot find the OS data directory; pass --store")?;
+    Ok(dir.join("coffer").join("coffer.db"))
+}
+
+/// Reads the first line of a password file (without the newline).
+fn read_password_file(path: &PathBuf) -> Result<Password> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the password file {}", path.display()))?;
+    let line = text.lines().next().unwrap_or("");
+    if line.is_empty() {
+        bail!("the password file {} is empty", path.display());
+    }
+    Ok(Password::from(line))
+}
+
+fn prompt(label: &str) -> Result<Password> {
+    if !std::io::stdin().is_terminal() {
+        bail!("no master password: pass --password-file or set COFFER_PASSWORD_FILE");
+    }
+    let p = rpassword::prompt_password(label).context("cannot read the password")?;
+    if p.is_empty() {
+        bail!("the password is empty");
+    }
+    Ok(Password::from(p))
+}
+
+fn new_password(file: Option<&PathBuf>) -> Result<Password> {
+    if let Some(f) = file {
+        return read_password_file(f);
+    }
+    let a = prompt("New master password: ")?;
+    let b = prompt("Repeat it: ")?;
+    if a != b {
+        bail!("the passwords do not match");
+    }
+    if a.len() < 8 {
+        bail!("the master password must have at least 8 characters");
+    }
+    Ok(a)
+}
+
+fn api(action: &str) -> impl Fn(ApiError) -> Failure + '_ {
+    move |error| Failure::Api {
+        action: action.to_owned(),
+        error,
+    }
+}
+
+fn print(v: &Value) -> Result<ExitCode, Failure> {
+    let text = serde_json::to_string_pretty(v).map_err(|e| Failure::Other(e.into()))?;
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kdf_mib(mib: u32) -> u32 {
+    mib.saturating_mul(1024)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let store = match &cli.store {
+        Some(p) => p.clone(),
+        None => default_store()?,
+    };
+    let clock = Arc::new(SystemClock);
+    let mut ctx = RequestContext::root(Source::Cli);
+    ctx.region = cli.region.clone();
+
+    if let Command::Init(a) = &cli.command {
+        let password = new_password(cli.password_file.as_ref())?;
+        let options = InitOptions {
+            account_id: a.account_id.clone(),
+            region: cli.region.clone().unwrap_or_else(|| "us-east-1".into()),
+            kdf: KdfParams {
+                memory_kib: kdf_mib(a.kdf_memory_mib),
+                iterations: a.kdf_iterations,
+                parallelism: a.kdf_parallelism,
+            },
+        };
+        let engine = Engine::init(&store, &password, options, clock)
+            .await
+            .map_err(|e| Failure::Other(anyhow!("{}", e.message())))?;
+        let out = json!({
+            "Store": store.display().to_string(),
+            "AccountId": engine.account_id(),
+            "Region": engine.default_region(),
+        });
+        engine.close().await;
+        return print(&out);
+    }
+
+    let engine = Engine::open(&store, clock)
+        .await
+        .map_err(|e| Failure::Other(anyhow!("{}", e.message())))?;
+    let password = match &cli.password_file {
+        Some(f) => read_password_file(f)?,
+        None => prompt("Master password: ")?,
+    };
+    engine
+        .unseal(&password)
+        .await
+        .map_err(|e| Failure::Other(anyhow!("{}", e.message())))?;
+    let result = dispatch(&engine, &ctx, cli.command, &password).await;
+    engine.close().await;
+    result
+}
+
+/// Starts a request body from `--cli-input-json`.
+fn body(input: &InputJson) -> Result<Map<String, Value>, Failure> {
+    match &input.cli_input_json {
+        None => Ok(Map::new()),
+        Some(text) => {
+            let text = text_arg(text).map_err(Failure::Usage)?;
+            match serde_json::from_str(&text) {
+                Ok(Value::Object(m)) => Ok(m),
+                _ => Err(Failure::Usage(anyhow!("--cli-input-json must be a JSON object"))),
+            }
+        }
+    }
+}
+
+fn set(m: &mut Map<String, Value>, key: &str, v: Option<impl Into<Value>>) {
+    if let Some(v) = v {
+        m.insert(key.to_owned(), v.into());
+    }
+}
+
+fn set_flag(m: &mut Map<String, Value>, key: &str, on: bool) {
+    if on {
+        m.insert(key.to_owned(), Value::Bool(true));
+    }
+}
+
+fn set_list(m: &mut Map<String, Value>, key: &str, items: &[String], list_keys: &[&str]) -> Result<(), Failure> {
+    if !items.is_empty() {
+        let v = parse_struct_list(items, list_keys).map_err(Failure::Usage)?;
+        m.insert(key.to_owned(), v);
+    }
+    Ok(())
+}
+
+fn set_strings(m: &mut Map<String, Value>, key: &str, items: &[String]) {
+    if !items.is_empty() {
+        m.insert(key.to_owned(), json!(items));
+    }
+}
+
+fn set_value(m: &mut Map<String, Value>, string: &Option<String>, binary: &Option<String>) -> Result<(), Failure> {
+    if let Some(s) = string {
+        m.insert("SecretString".into(), json!(text_arg(s).map_err(Failure::Usage)?));
+    }
+    if let Some(b) = binary {
+        m.insert("SecretBinary".into(), json!(blob_arg(b).map_err(Failure::Usage)?));
+    }
+    Ok(())
+}
+
+async fn call(engine: &Engine, ctx: &RequestContext, action: &str, m: Map<String, Value>) -> Result<ExitCode, Failure> {
+    let body = serde_json::to_vec(&Value::Object(m)).map_err(|e| Failure::Other(e.into()))?;
+    let out = coffer_api::secretsmanager::call(engine, ctx, action, &body)
+        .await
+        .map_err(api(action))?;
+    print(&out)
+}
+
+fn parse_time(s: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>, Failure> {
+    s.as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&chrono::Utc))
+                .map_err(|_| Failure::Usage(anyhow!("'{t}' is not an RFC 3339 time (e.g. 2026-01-31T00:00:00Z)")))
+        })
+        .transpose()
+}
+
+fn audit_filter(a: &AuditFilterArgs) -> Result<AuditFilter, Failure> {
+    Ok(AuditFilter {
+        from: parse_time(&a.from)?,
+        to: parse_time(&a.to)?,
+        principal: a.principal.clone(),
+        action: a.action.clone(),
+        secret: a.secret_id.clone(),
+        outcome: a.outcome.clone(),
+        decision: a.decision.clone(),
+        text: a.text.clone(),
+        limit: a.max_results,
+        next_token: a.next_token.clone(),
+    })
+}
+
+async fn dispatch(engine: &Engine, ctx: &RequestContext, command: Command, current: &Password) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Init(_) => unreachable!("handled before the store is opened"),
+        Command::Passwd(a) => {
+            let new = new_password(a.new_password_file.as_ref())?;
+            let kdf = match (a.kdf_memory_mib, a.kdf_iterations, a.kdf_parallelism) {
+                (None, None, None) => None,
+                (m, t, p) => Some(KdfParams {
+                    memory_kib: kdf_mib(m.unwrap_or(64)),
+                    iterations: t.unwrap_or(3),
+                    parallelism: p.unwrap_or(4),
+                }),
+            };
+            engine
+                .change_password(ctx, current, &new, kdf)
+                .await
+                .map_err(|e| api("ChangeMasterPassword")(e.into()))?;
+            print(&json!({ "PasswordChanged": true }))
+        }
+        Command::CreateSecret(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "Name", a.name);
+            set(&mut m, "ClientRequestToken", a.client_request_token);
+            set(&mut m, "Description", a.description);
+            set(&mut m, "KmsKeyId", a.kms_key_id);
+            set_value(&mut m, &a.secret_string, &a.secret_binary)?;
+            set_list(&mut m, "Tags", &a.tags, &[])?;
+            call(engine, ctx, "CreateSecret", m).await
+        }
+        Command::GetSecretValue(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set(&mut m, "VersionId", a.version_id);
+            set(&mut m, "VersionStage", a.version_stage);
+            call(engine, ctx, "GetSecretValue", m).await
+        }
+        Command::BatchGetSecretValue(a) => {
+            let mut m = body(&a.input)?;
+            set_strings(&mut m, "SecretIdList", &a.secret_id_list);
+            set_list(&mut m, "Filters", &a.filters, &["Values"])?;
+            set(&mut m, "MaxResults", a.max_results);
+            set(&mut m, "NextToken", a.next_token);
+            call(engine, ctx, "BatchGetSecretValue", m).await
+        }
+        Command::PutSecretValue(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set(&mut m, "ClientRequestToken", a.client_request_token);
+            set_value(&mut m, &a.secret_string, &a.secret_binary)?;
+            set_strings(&mut m, "VersionStages", &a.version_stages);
+            call(engine, ctx, "PutSecretValue", m).await
+        }
+        Command::UpdateSecret(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set(&mut m, "ClientRequestToken", a.client_request_token);
+            set(&mut m, "Description", a.description);
+            set(&mut m, "KmsKeyId", a.kms_key_id);
+            set_value(&mut m, &a.secret_string, &a.secret_binary)?;
+            call(engine, ctx, "UpdateSecret", m).await
+        }
+        Command::UpdateSecretVersionStage(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set(&mut m, "VersionStage", a.version_stage);
+            set(&mut m, "RemoveFromVersionId", a.remove_from_version_id);
+            set(&mut m, "MoveToVersionId", a.move_to_version_id);
+            call(engine, ctx, "UpdateSecretVersionStage", m).await
+        }
+        Command::DescribeSecret(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            call(engine, ctx, "DescribeSecret", m).await
+        }
+        Command::RestoreSecret(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            call(engine, ctx, "RestoreSecret", m).await
+        }
+        Command::ListSecrets(a) => {
+            let mut m = body(&a.input)?;
+            set_list(&mut m, "Filters", &a.filters, &["Values"])?;
+            set(&mut m, "MaxResults", a.max_results);
+            set(&mut m, "NextToken", a.next_token);
+            set(&mut m, "SortOrder", a.sort_order);
+            set(&mut m, "SortBy", a.sort_by);
+            set_flag(&mut m, "IncludePlannedDeletion", a.include_planned_deletion);
+            call(engine, ctx, "ListSecrets", m).await
+        }
+        Command::ListSecretVersionIds(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set(&mut m, "MaxResults", a.max_results);
+            set(&mut m, "NextToken", a.next_token);
+            set_flag(&mut m, "IncludeDeprecated", a.include_deprecated);
+            call(engine, ctx, "ListSecretVersionIds", m).await
+        }
+        Command::DeleteSecret(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set(&mut m, "RecoveryWindowInDays", a.recovery_window_in_days);
+            set_flag(&mut m, "ForceDeleteWithoutRecovery", a.force_delete_without_recovery);
+            call(engine, ctx, "DeleteSecret", m).await
+        }
+        Command::TagResource(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set_list(&mut m, "Tags", &a.tags, &[])?;
+            call(engine, ctx, "TagResource", m).await
+        }
+        Command::UntagResource(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set_strings(&mut m, "TagKeys", &a.tag_keys);
+            call(engine, ctx, "UntagResource", m).await
+        }
+        Command::GetRandomPassword(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "PasswordLength", a.password_length);
+            set(&mut m, "ExcludeCharacters", a.exclude_characters);
+            set_flag(&mut m, "ExcludeNumbers", a.exclude_numbers);
+            set_flag(&mut m, "ExcludePunctuation", a.exclude_punctuation);
+            set_flag(&mut m, "ExcludeUppercase", a.exclude_uppercase);
+            set_flag(&mut m, "ExcludeLowercase", a.exclude_lowercase);
+            set_flag(&mut m, "IncludeSpace", a.include_space);
+            if a.no_require_each_included_type {
+                m.insert("RequireEachIncludedType".into(), Value::Bool(false));
+            }
+            call(engine, ctx, "GetRandomPassword", m).await
+        }
+        Command::Audit(AuditCommand::List(f)) => {
+            let out = coffer_api::audit::list(engine, ctx, &audit_filter(&f)?)
+                .await
+                .map_err(api("ListAuditEvents"))?;
+            print(&out)
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let (report, out) = coffer_api::audit::verify(engine, ctx).await.map_err(api("VerifyAuditLog"))?;
+            print(&out)?;
+            Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+        }
+        Command::Audit(AuditCommand::Export { format, output, filter }) => {
+            let format = match format.as_str() {
+                "jsonl" | "json-lines" => ExportFormat::JsonLines,
+                "csv" => ExportFormat::Csv,
+                other => return Err(Failure::Usage(anyhow!("unknown export format '{other}' (use jsonl or csv)"))),
+            };
+            let filter = audit_filter(&filter)?;
+            let count = match &output {
+                Some(path) => {
+                    let mut file = std::io::BufWriter::new(
+                        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+                    );
+                    coffer_api::audit::export(engine, ctx, &filter, format, &mut file).await
+                }
+                None => coffer_api::audit::export(engine, ctx, &filter, format, &mut std::io::stdout().lock()).await,
+            }
+            .map_err(api("ExportAuditEvents"))?;
+            if output.is_some() {
+                eprintln!("exported {count} events");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kms(k) => {
+            let (action, out) = match k {
+                KmsCommand::CreateKey { description, alias } => {
+                    ("CreateKey", coffer_api::kms::create_key(engine, ctx, description, alias).await)
+                }
+                KmsCommand::ListKeys => ("ListKeys", coffer_api::kms::list_keys(engine, ctx).await),
+                KmsCommand::DescribeKey { key_id } => {
+                    ("DescribeKey", coffer_api::kms::describe_key(engine, ctx, &key_id).await)
+                }
+                KmsCommand::EnableKey { key_id } => {
+                    ("EnableKey", coffer_api::kms::set_key_enabled(engine, ctx, &key_id, true).await)
+                }
+                KmsCommand::DisableKey { key_id } => {
+                    ("DisableKey", coffer_api::kms::set_key_enabled(engine, ctx, &key_id, false).await)
+                }
+                KmsCommand::RotateKeyOnDemand { key_id } => {
+                    ("RotateKeyOnDemand", coffer_api::kms::rotate_key(engine, ctx, &key_id).await)
+                }
+            };
+            print(&out.map_err(api(action))?)
+        }
+    }
+}

@@ -152,8 +152,9 @@ impl Engine {
             }),
         };
         let ctx = RequestContext::root(Source::Cli);
-        let op = engine.begin(&ctx, "InitStore").await?;
-        engine.finish(op, Ok(())).await?;
+        let mut op = engine.begin(&ctx, "InitStore").await?;
+        let r = engine.authorize(&mut op, None);
+        engine.finish(op, r).await?;
         Ok(engine)
     }
 
