@@ -8,6 +8,7 @@ mod support;
 
 // Tamper, canary and crash tests.
 // -- safety modules --
+mod tamper;
 
 // CLI and API.
 // -- cli modules --
