@@ -5,9 +5,18 @@ mod support;
 
 // Engine behaviour (labels, idempotency, errors, filters, deletion, pruning).
 // -- engine modules --
+mod engine_audit;
+mod engine_errors;
+mod engine_idempotency;
+mod engine_labels;
+mod engine_lifecycle;
+mod engine_list;
+mod engine_support;
 
 // Tamper, canary and crash tests.
 // -- safety modules --
+mod canary;
+mod crash;
 mod tamper;
 
 // CLI and API.

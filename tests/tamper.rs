@@ -657,7 +657,7 @@ async fn audit_edited_row_is_reported() {
         ("decision", "UPDATE audit_events SET decision = 'denied' WHERE seq = 7"),
         ("outcome", "UPDATE audit_events SET outcome = 'error' WHERE seq = 7"),
         ("resource", "UPDATE audit_events SET resource_arn = NULL WHERE seq = 7"),
-        ("details", "UPDATE audit_events SET details = '{}' WHERE seq = 7"),
+        ("details", "UPDATE audit_events SET details = '{"versionStages":["AWSCURRENT"]}' WHERE seq = 7"),
         ("client", "UPDATE audit_events SET client_addr = '10.0.0.1' WHERE seq = 7"),
         ("mac", "UPDATE audit_events SET mac = prev_mac WHERE seq = 7"),
     ];
@@ -777,7 +777,7 @@ async fn audit_store_rolled_back_to_older_copy_is_reported() {
     e.unseal(&Password::from(PASSWORD)).await.unwrap();
     put(&e, "tamper/audit-0", text("newer value")).await;
     e.close().await;
-    assert!(head_seq(&t.path()).await > old_head + 1);
+    assert!(head_seq(&t.path()).await > old_head);
 
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", t.path().display()));

@@ -10,7 +10,8 @@ use crate::wire::ApiError;
 
 /// One event as JSON (RFC 3339 time, so exports read well and sort as text).
 pub fn event_json(e: &AuditEvent) -> Value {
-    let details: Value = serde_json::from_str(&e.details).unwrap_or(Value::String(e.details.clone()));
+    let details: Value =
+        serde_json::from_str(&e.details).unwrap_or(Value::String(e.details.clone()));
     let mut v = json!({
         "Seq": e.seq,
         "Time": e.time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -40,7 +41,11 @@ pub fn event_json(e: &AuditEvent) -> Value {
 }
 
 /// One page of events, newest first: `{"Events": […], "NextToken": …}`.
-pub async fn list(engine: &Engine, ctx: &RequestContext, filter: &AuditFilter) -> Result<Value, ApiError> {
+pub async fn list(
+    engine: &Engine,
+    ctx: &RequestContext,
+    filter: &AuditFilter,
+) -> Result<Value, ApiError> {
     let page = engine.query_audit(ctx, filter).await?;
     let mut v = json!({ "Events": page.events.iter().map(event_json).collect::<Vec<_>>() });
     if let Some(t) = page.next_token {
@@ -50,7 +55,10 @@ pub async fn list(engine: &Engine, ctx: &RequestContext, filter: &AuditFilter) -
 }
 
 /// Verifies the chain: `{"Intact": bool, "EventsChecked": n, "FirstBadSeq": …, "Problem": …}`.
-pub async fn verify(engine: &Engine, ctx: &RequestContext) -> Result<(ChainReport, Value), ApiError> {
+pub async fn verify(
+    engine: &Engine,
+    ctx: &RequestContext,
+) -> Result<(ChainReport, Value), ApiError> {
     let r = engine.verify_audit(ctx).await?;
     let mut v = json!({ "Intact": r.is_intact(), "EventsChecked": r.events });
     if let Some(s) = r.first_bad_seq {
@@ -72,9 +80,23 @@ pub enum ExportFormat {
 }
 
 const CSV_COLUMNS: &[&str] = &[
-    "seq", "time", "request_id", "source", "principal", "access_key_id", "action", "region",
-    "resource_arn", "version_id", "decision", "reason", "outcome", "error_code", "client_addr",
-    "details", "mac",
+    "seq",
+    "time",
+    "request_id",
+    "source",
+    "principal",
+    "access_key_id",
+    "action",
+    "region",
+    "resource_arn",
+    "version_id",
+    "decision",
+    "reason",
+    "outcome",
+    "error_code",
+    "client_addr",
+    "details",
+    "mac",
 ];
 
 fn csv_field(s: &str) -> String {
@@ -107,7 +129,11 @@ fn csv_row(e: &AuditEvent) -> String {
         e.details.clone(),
         e.mac.clone(),
     ];
-    cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",")
+    cells
+        .iter()
+        .map(|c| csv_field(c))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Writes every event matching `filter` (oldest first) to `out`; returns the count.
@@ -118,7 +144,9 @@ pub async fn export(
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<usize, ApiError> {
-    let io = |e: std::io::Error| ApiError::client("ExportFailed", format!("cannot write the export: {e}"));
+    let io = |e: std::io::Error| {
+        ApiError::client("ExportFailed", format!("cannot write the export: {e}"))
+    };
     let mut all = Vec::new();
     let mut f = AuditFilter {
         limit: Some(10_000),

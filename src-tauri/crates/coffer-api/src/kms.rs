@@ -59,7 +59,11 @@ pub async fn list_keys(engine: &Engine, ctx: &RequestContext) -> Result<Value, A
 }
 
 /// `aws kms describe-key`.
-pub async fn describe_key(engine: &Engine, ctx: &RequestContext, key: &str) -> Result<Value, ApiError> {
+pub async fn describe_key(
+    engine: &Engine,
+    ctx: &RequestContext,
+    key: &str,
+) -> Result<Value, ApiError> {
     let k = engine.describe_key(ctx, key).await?;
     Ok(json!({ "KeyMetadata": key_metadata(&k, engine.account_id()) }))
 }
@@ -76,7 +80,11 @@ pub async fn set_key_enabled(
 }
 
 /// `aws kms rotate-key-on-demand`.
-pub async fn rotate_key(engine: &Engine, ctx: &RequestContext, key: &str) -> Result<Value, ApiError> {
+pub async fn rotate_key(
+    engine: &Engine,
+    ctx: &RequestContext,
+    key: &str,
+) -> Result<Value, ApiError> {
     let k = engine.rotate_key(ctx, key).await?;
     Ok(json!({ "KeyId": k.key_id, "CurrentKeyMaterialVersion": k.current_material_version }))
 }

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use coffer_engine::password::PasswordRules;
 use coffer_engine::{
     BatchGetSecretValueInput, CreateSecretInput, DeleteSecretInput, Engine, GetSecretValueInput,
-    ListSecretVersionIdsInput, ListSecretsInput, PutSecretValueInput, RequestContext, SecretDescription,
-    SecretValue, SecretValueOutput, Tag, UpdateSecretInput, UpdateSecretVersionStageInput,
+    ListSecretVersionIdsInput, ListSecretsInput, PutSecretValueInput, RequestContext,
+    SecretDescription, SecretValue, SecretValueOutput, Tag, UpdateSecretInput,
+    UpdateSecretVersionStageInput,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -202,7 +203,11 @@ struct CreateSecretResponse {
     version_id: Option<String>,
 }
 
-async fn create_secret(engine: &Engine, ctx: &RequestContext, r: CreateSecretRequest) -> Result<Value, ApiError> {
+async fn create_secret(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: CreateSecretRequest,
+) -> Result<Value, ApiError> {
     let out = engine
         .create_secret(
             ctx,
@@ -214,7 +219,12 @@ async fn create_secret(engine: &Engine, ctx: &RequestContext, r: CreateSecretReq
                 value: value_of(r.secret_string, r.secret_binary)?,
                 tags: tags_in(r.tags),
                 secret_type: r.secret_type,
-                add_replica_regions: r.add_replica_regions.unwrap_or_default().into_iter().map(|x| x.region).collect(),
+                add_replica_regions: r
+                    .add_replica_regions
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|x| x.region)
+                    .collect(),
             },
         )
         .await?;
@@ -253,7 +263,10 @@ struct SecretValueDto {
 fn secret_value_dto(v: SecretValueOutput) -> SecretValueDto {
     let (secret_string, secret_binary) = match &v.value {
         SecretValue::String(b) => (Some(String::from_utf8_lossy(b.expose()).into_owned()), None),
-        SecretValue::Binary(b) => (None, Some(base64::engine::general_purpose::STANDARD.encode(b.expose()))),
+        SecretValue::Binary(b) => (
+            None,
+            Some(base64::engine::general_purpose::STANDARD.encode(b.expose())),
+        ),
     };
     SecretValueDto {
         arn: v.arn,
@@ -266,7 +279,11 @@ fn secret_value_dto(v: SecretValueOutput) -> SecretValueDto {
     }
 }
 
-async fn get_secret_value(engine: &Engine, ctx: &RequestContext, r: GetSecretValueRequest) -> Result<Value, ApiError> {
+async fn get_secret_value(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: GetSecretValueRequest,
+) -> Result<Value, ApiError> {
     let out = engine
         .get_secret_value(
             ctx,
@@ -324,7 +341,11 @@ async fn batch_get_secret_value(
         )
         .await?;
     to_value(&BatchGetSecretValueResponse {
-        secret_values: out.secret_values.into_iter().map(secret_value_dto).collect(),
+        secret_values: out
+            .secret_values
+            .into_iter()
+            .map(secret_value_dto)
+            .collect(),
         errors: out
             .errors
             .into_iter()
@@ -359,7 +380,11 @@ struct PutSecretValueResponse {
     version_stages: Vec<String>,
 }
 
-async fn put_secret_value(engine: &Engine, ctx: &RequestContext, r: PutSecretValueRequest) -> Result<Value, ApiError> {
+async fn put_secret_value(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: PutSecretValueRequest,
+) -> Result<Value, ApiError> {
     let out = engine
         .put_secret_value(
             ctx,
@@ -393,7 +418,11 @@ struct UpdateSecretRequest {
     secret_type: Option<String>,
 }
 
-async fn update_secret(engine: &Engine, ctx: &RequestContext, r: UpdateSecretRequest) -> Result<Value, ApiError> {
+async fn update_secret(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: UpdateSecretRequest,
+) -> Result<Value, ApiError> {
     let out = engine
         .update_secret(
             ctx,
@@ -492,7 +521,8 @@ struct SecretDescriptionDto {
 
 fn description_dto(d: SecretDescription, in_list: bool) -> SecretDescriptionDto {
     let map = Some(d.version_ids_to_stages).filter(|m| !m.is_empty());
-    let (version_ids_to_stages, secret_versions_to_stages) = if in_list { (None, map) } else { (map, None) };
+    let (version_ids_to_stages, secret_versions_to_stages) =
+        if in_list { (None, map) } else { (map, None) };
     SecretDescriptionDto {
         arn: d.arn,
         name: d.name,
@@ -510,7 +540,11 @@ fn description_dto(d: SecretDescription, in_list: bool) -> SecretDescriptionDto 
     }
 }
 
-async fn describe_secret(engine: &Engine, ctx: &RequestContext, r: SecretIdRequest) -> Result<Value, ApiError> {
+async fn describe_secret(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: SecretIdRequest,
+) -> Result<Value, ApiError> {
     let d = engine.describe_secret(ctx, &r.secret_id).await?;
     to_value(&description_dto(d, false))
 }
@@ -534,7 +568,11 @@ struct ListSecretsResponse {
     next_token: Option<String>,
 }
 
-async fn list_secrets(engine: &Engine, ctx: &RequestContext, r: ListSecretsRequest) -> Result<Value, ApiError> {
+async fn list_secrets(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: ListSecretsRequest,
+) -> Result<Value, ApiError> {
     let out = engine
         .list_secrets(
             ctx,
@@ -549,7 +587,11 @@ async fn list_secrets(engine: &Engine, ctx: &RequestContext, r: ListSecretsReque
         )
         .await?;
     to_value(&ListSecretsResponse {
-        secret_list: out.secret_list.into_iter().map(|d| description_dto(d, true)).collect(),
+        secret_list: out
+            .secret_list
+            .into_iter()
+            .map(|d| description_dto(d, true))
+            .collect(),
         next_token: out.next_token,
     })
 }
@@ -640,7 +682,11 @@ struct DeleteSecretResponse {
     deletion_date: DateTime<Utc>,
 }
 
-async fn delete_secret(engine: &Engine, ctx: &RequestContext, r: DeleteSecretRequest) -> Result<Value, ApiError> {
+async fn delete_secret(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: DeleteSecretRequest,
+) -> Result<Value, ApiError> {
     let out = engine
         .delete_secret(
             ctx,
@@ -658,7 +704,11 @@ async fn delete_secret(engine: &Engine, ctx: &RequestContext, r: DeleteSecretReq
     })
 }
 
-async fn restore_secret(engine: &Engine, ctx: &RequestContext, r: SecretIdRequest) -> Result<Value, ApiError> {
+async fn restore_secret(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: SecretIdRequest,
+) -> Result<Value, ApiError> {
     let out = engine.restore_secret(ctx, &r.secret_id).await?;
     to_value(&ArnName {
         arn: Some(out.arn),
@@ -673,8 +723,14 @@ struct TagResourceRequest {
     tags: Vec<TagDto>,
 }
 
-async fn tag_resource(engine: &Engine, ctx: &RequestContext, r: TagResourceRequest) -> Result<Value, ApiError> {
-    engine.tag_resource(ctx, &r.secret_id, tags_in(Some(r.tags))).await?;
+async fn tag_resource(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: TagResourceRequest,
+) -> Result<Value, ApiError> {
+    engine
+        .tag_resource(ctx, &r.secret_id, tags_in(Some(r.tags)))
+        .await?;
     Ok(serde_json::json!({}))
 }
 
@@ -685,7 +741,11 @@ struct UntagResourceRequest {
     tag_keys: Vec<String>,
 }
 
-async fn untag_resource(engine: &Engine, ctx: &RequestContext, r: UntagResourceRequest) -> Result<Value, ApiError> {
+async fn untag_resource(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: UntagResourceRequest,
+) -> Result<Value, ApiError> {
     engine.untag_resource(ctx, &r.secret_id, r.tag_keys).await?;
     Ok(serde_json::json!({}))
 }
@@ -717,7 +777,11 @@ async fn get_random_password(
                 "ValidationException",
                 format!(
                     "1 validation error detected: Value '{n}' at 'passwordLength' failed to satisfy constraint: Member must have value {}",
-                    if n < 1 { "greater than or equal to 1" } else { "less than or equal to 4096" }
+                    if n < 1 {
+                        "greater than or equal to 1"
+                    } else {
+                        "less than or equal to 4096"
+                    }
                 ),
             ));
         }

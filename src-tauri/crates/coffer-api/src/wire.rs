@@ -33,11 +33,7 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        let status = if e.code().is_server_fault() {
-            500
-        } else {
-            400
-        };
+        let status = if e.code().is_server_fault() { 500 } else { 400 };
         ApiError {
             code: e.code().as_str().to_owned(),
             message: e.message().to_owned(),

@@ -568,7 +568,9 @@ fn body(input: &InputJson) -> Result<Map<String, Value>, Failure> {
             let text = text_arg(text).map_err(Failure::Usage)?;
             match serde_json::from_str(&text) {
                 Ok(Value::Object(m)) => Ok(m),
-                _ => Err(Failure::Usage(anyhow!("--cli-input-json must be a JSON object"))),
+                _ => Err(Failure::Usage(anyhow!(
+                    "--cli-input-json must be a JSON object"
+                ))),
             }
         }
     }
@@ -586,7 +588,12 @@ fn set_flag(m: &mut Map<String, Value>, key: &str, on: bool) {
     }
 }
 
-fn set_list(m: &mut Map<String, Value>, key: &str, items: &[String], list_keys: &[&str]) -> Result<(), Failure> {
+fn set_list(
+    m: &mut Map<String, Value>,
+    key: &str,
+    items: &[String],
+    list_keys: &[&str],
+) -> Result<(), Failure> {
     if !items.is_empty() {
         let v = parse_struct_list(items, list_keys).map_err(Failure::Usage)?;
         m.insert(key.to_owned(), v);
@@ -600,17 +607,32 @@ fn set_strings(m: &mut Map<String, Value>, key: &str, items: &[String]) {
     }
 }
 
-fn set_value(m: &mut Map<String, Value>, string: &Option<String>, binary: &Option<String>) -> Result<(), Failure> {
+fn set_value(
+    m: &mut Map<String, Value>,
+    string: &Option<String>,
+    binary: &Option<String>,
+) -> Result<(), Failure> {
     if let Some(s) = string {
-        m.insert("SecretString".into(), json!(text_arg(s).map_err(Failure::Usage)?));
+        m.insert(
+            "SecretString".into(),
+            json!(text_arg(s).map_err(Failure::Usage)?),
+        );
     }
     if let Some(b) = binary {
-        m.insert("SecretBinary".into(), json!(blob_arg(b).map_err(Failure::Usage)?));
+        m.insert(
+            "SecretBinary".into(),
+            json!(blob_arg(b).map_err(Failure::Usage)?),
+        );
     }
     Ok(())
 }
 
-async fn call(engine: &Engine, ctx: &RequestContext, action: &str, m: Map<String, Value>) -> Result<ExitCode, Failure> {
+async fn call(
+    engine: &Engine,
+    ctx: &RequestContext,
+    action: &str,
+    m: Map<String, Value>,
+) -> Result<ExitCode, Failure> {
     let body = serde_json::to_vec(&Value::Object(m)).map_err(|e| Failure::Other(e.into()))?;
     let out = coffer_api::secretsmanager::call(engine, ctx, action, &body)
         .await
@@ -623,7 +645,11 @@ fn parse_time(s: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>
         .map(|t| {
             chrono::DateTime::parse_from_rfc3339(t)
                 .map(|d| d.with_timezone(&chrono::Utc))
-                .map_err(|_| Failure::Usage(anyhow!("'{t}' is not an RFC 3339 time (e.g. 2026-01-31T00:00:00Z)")))
+                .map_err(|_| {
+                    Failure::Usage(anyhow!(
+                        "'{t}' is not an RFC 3339 time (e.g. 2026-01-31T00:00:00Z)"
+                    ))
+                })
         })
         .transpose()
 }
@@ -643,7 +669,12 @@ fn audit_filter(a: &AuditFilterArgs) -> Result<AuditFilter, Failure> {
     })
 }
 
-async fn dispatch(engine: &Engine, ctx: &RequestContext, command: Command, current: &Password) -> Result<ExitCode, Failure> {
+async fn dispatch(
+    engine: &Engine,
+    ctx: &RequestContext,
+    command: Command,
+    current: &Password,
+) -> Result<ExitCode, Failure> {
     match command {
         Command::Init(_) => unreachable!("handled before the store is opened"),
         Command::Passwd(a) => {
@@ -744,7 +775,11 @@ async fn dispatch(engine: &Engine, ctx: &RequestContext, command: Command, curre
             let mut m = body(&a.input)?;
             set(&mut m, "SecretId", a.secret_id);
             set(&mut m, "RecoveryWindowInDays", a.recovery_window_in_days);
-            set_flag(&mut m, "ForceDeleteWithoutRecovery", a.force_delete_without_recovery);
+            set_flag(
+                &mut m,
+                "ForceDeleteWithoutRecovery",
+                a.force_delete_without_recovery,
+            );
             call(engine, ctx, "DeleteSecret", m).await
         }
         Command::TagResource(a) => {
@@ -780,25 +815,49 @@ async fn dispatch(engine: &Engine, ctx: &RequestContext, command: Command, curre
             print(&out)
         }
         Command::Audit(AuditCommand::Verify) => {
-            let (report, out) = coffer_api::audit::verify(engine, ctx).await.map_err(api("VerifyAuditLog"))?;
+            let (report, out) = coffer_api::audit::verify(engine, ctx)
+                .await
+                .map_err(api("VerifyAuditLog"))?;
             print(&out)?;
-            Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+            Ok(if report.is_intact() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(3)
+            })
         }
-        Command::Audit(AuditCommand::Export { format, output, filter }) => {
+        Command::Audit(AuditCommand::Export {
+            format,
+            output,
+            filter,
+        }) => {
             let format = match format.as_str() {
                 "jsonl" | "json-lines" => ExportFormat::JsonLines,
                 "csv" => ExportFormat::Csv,
-                other => return Err(Failure::Usage(anyhow!("unknown export format '{other}' (use jsonl or csv)"))),
+                other => {
+                    return Err(Failure::Usage(anyhow!(
+                        "unknown export format '{other}' (use jsonl or csv)"
+                    )));
+                }
             };
             let filter = audit_filter(&filter)?;
             let count = match &output {
                 Some(path) => {
                     let mut file = std::io::BufWriter::new(
-                        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+                        std::fs::File::create(path)
+                            .with_context(|| format!("cannot create {}", path.display()))?,
                     );
                     coffer_api::audit::export(engine, ctx, &filter, format, &mut file).await
                 }
-                None => coffer_api::audit::export(engine, ctx, &filter, format, &mut std::io::stdout().lock()).await,
+                None => {
+                    coffer_api::audit::export(
+                        engine,
+                        ctx,
+                        &filter,
+                        format,
+                        &mut std::io::stdout().lock(),
+                    )
+                    .await
+                }
             }
             .map_err(api("ExportAuditEvents"))?;
             if output.is_some() {
@@ -808,22 +867,27 @@ async fn dispatch(engine: &Engine, ctx: &RequestContext, command: Command, curre
         }
         Command::Kms(k) => {
             let (action, out) = match k {
-                KmsCommand::CreateKey { description, alias } => {
-                    ("CreateKey", coffer_api::kms::create_key(engine, ctx, description, alias).await)
-                }
+                KmsCommand::CreateKey { description, alias } => (
+                    "CreateKey",
+                    coffer_api::kms::create_key(engine, ctx, description, alias).await,
+                ),
                 KmsCommand::ListKeys => ("ListKeys", coffer_api::kms::list_keys(engine, ctx).await),
-                KmsCommand::DescribeKey { key_id } => {
-                    ("DescribeKey", coffer_api::kms::describe_key(engine, ctx, &key_id).await)
-                }
-                KmsCommand::EnableKey { key_id } => {
-                    ("EnableKey", coffer_api::kms::set_key_enabled(engine, ctx, &key_id, true).await)
-                }
-                KmsCommand::DisableKey { key_id } => {
-                    ("DisableKey", coffer_api::kms::set_key_enabled(engine, ctx, &key_id, false).await)
-                }
-                KmsCommand::RotateKeyOnDemand { key_id } => {
-                    ("RotateKeyOnDemand", coffer_api::kms::rotate_key(engine, ctx, &key_id).await)
-                }
+                KmsCommand::DescribeKey { key_id } => (
+                    "DescribeKey",
+                    coffer_api::kms::describe_key(engine, ctx, &key_id).await,
+                ),
+                KmsCommand::EnableKey { key_id } => (
+                    "EnableKey",
+                    coffer_api::kms::set_key_enabled(engine, ctx, &key_id, true).await,
+                ),
+                KmsCommand::DisableKey { key_id } => (
+                    "DisableKey",
+                    coffer_api::kms::set_key_enabled(engine, ctx, &key_id, false).await,
+                ),
+                KmsCommand::RotateKeyOnDemand { key_id } => (
+                    "RotateKeyOnDemand",
+                    coffer_api::kms::rotate_key(engine, ctx, &key_id).await,
+                ),
             };
             print(&out.map_err(api(action))?)
         }

@@ -15,7 +15,12 @@ pub fn parse_struct(s: &str, list_keys: &[&str]) -> Result<Map<String, Value>> {
             let k = k.trim().to_owned();
             let v = v.trim();
             let value = if let Some(inner) = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-                Value::Array(split_top(inner).into_iter().map(|x| json!(x.trim())).collect())
+                Value::Array(
+                    split_top(inner)
+                        .into_iter()
+                        .map(|x| json!(x.trim()))
+                        .collect(),
+                )
             } else if list_keys.contains(&k.as_str()) {
                 json!([v])
             } else {
@@ -92,7 +97,9 @@ pub fn text_arg(v: &str) -> Result<String> {
 pub fn blob_arg(v: &str) -> Result<String> {
     let b64 = base64::engine::general_purpose::STANDARD;
     match v.strip_prefix("fileb://") {
-        Some(path) => Ok(b64.encode(std::fs::read(path).with_context(|| format!("cannot read {path}"))?)),
+        Some(path) => {
+            Ok(b64.encode(std::fs::read(path).with_context(|| format!("cannot read {path}"))?))
+        }
         None => {
             let text = text_arg(v)?;
             b64.decode(text.trim())
@@ -110,8 +117,14 @@ mod tests {
     fn filters_shorthand() {
         let v = parse_struct_list(&["Key=name,Values=prod,dev".into()], &["Values"]).unwrap();
         assert_eq!(v, json!([{"Key": "name", "Values": ["prod", "dev"]}]));
-        let v = parse_struct_list(&["Key=all,Values=[a,b]".into(), "Key=tag-key,Values=env".into()], &["Values"])
-            .unwrap();
+        let v = parse_struct_list(
+            &[
+                "Key=all,Values=[a,b]".into(),
+                "Key=tag-key,Values=env".into(),
+            ],
+            &["Values"],
+        )
+        .unwrap();
         assert_eq!(
             v,
             json!([{"Key": "all", "Values": ["a", "b"]}, {"Key": "tag-key", "Values": ["env"]}])
@@ -120,8 +133,15 @@ mod tests {
 
     #[test]
     fn tags_shorthand_and_json() {
-        let v = parse_struct_list(&["Key=env,Value=prod".into(), "Key=team,Value=".into()], &[]).unwrap();
-        assert_eq!(v, json!([{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": ""}]));
+        let v = parse_struct_list(
+            &["Key=env,Value=prod".into(), "Key=team,Value=".into()],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!([{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": ""}])
+        );
         let v = parse_struct_list(&[r#"[{"Key":"a","Value":"b"}]"#.into()], &[]).unwrap();
         assert_eq!(v, json!([{"Key": "a", "Value": "b"}]));
     }

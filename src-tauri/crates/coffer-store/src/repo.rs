@@ -458,8 +458,7 @@ pub struct VersionRow {
     pub ciphertext: Option<Vec<u8>>,
 }
 
-const VERSION_COLUMNS: &str =
-    "secret_id, version_id, created_at, last_accessed_at, key_id, material_version, wrapped_dek, ciphertext";
+const VERSION_COLUMNS: &str = "secret_id, version_id, created_at, last_accessed_at, key_id, material_version, wrapped_dek, ciphertext";
 
 /// Inserts a version.
 pub async fn insert_version(c: &mut SqliteConnection, v: &VersionRow) -> Result<()> {
@@ -550,7 +549,11 @@ pub async fn deprecated_versions_before(
 }
 
 /// Deletes one version (its labels go with it).
-pub async fn delete_version(c: &mut SqliteConnection, secret_id: i64, version_id: &str) -> Result<()> {
+pub async fn delete_version(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    version_id: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM versions WHERE secret_id = ? AND version_id = ?")
         .bind(secret_id)
         .bind(version_id)
@@ -599,7 +602,10 @@ pub async fn list_labels(c: &mut SqliteConnection, secret_id: i64) -> Result<Vec
 }
 
 /// Labels of many secrets at once: `(secret_id, label, version_id)`.
-pub async fn labels_of(c: &mut SqliteConnection, secret_ids: &[i64]) -> Result<Vec<(i64, String, String)>> {
+pub async fn labels_of(
+    c: &mut SqliteConnection,
+    secret_ids: &[i64],
+) -> Result<Vec<(i64, String, String)>> {
     if secret_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -612,7 +618,12 @@ pub async fn labels_of(c: &mut SqliteConnection, secret_ids: &[i64]) -> Result<V
 }
 
 /// Puts `label` on `version_id`, taking it off whichever version had it.
-pub async fn set_label(c: &mut SqliteConnection, secret_id: i64, label: &str, version_id: &str) -> Result<()> {
+pub async fn set_label(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    label: &str,
+    version_id: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO staging_labels (secret_id, label, version_id) VALUES (?, ?, ?) \
          ON CONFLICT (secret_id, label) DO UPDATE SET version_id = excluded.version_id",
@@ -640,14 +651,19 @@ pub async fn remove_label(c: &mut SqliteConnection, secret_id: i64, label: &str)
 
 /// Tags of a secret in insertion order.
 pub async fn list_tags(c: &mut SqliteConnection, secret_id: i64) -> Result<Vec<(String, String)>> {
-    Ok(sqlx::query_as("SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position")
-        .bind(secret_id)
-        .fetch_all(c)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position")
+            .bind(secret_id)
+            .fetch_all(c)
+            .await?,
+    )
 }
 
 /// Tags of many secrets: `(secret_id, key, value)`.
-pub async fn tags_of(c: &mut SqliteConnection, secret_ids: &[i64]) -> Result<Vec<(i64, String, String)>> {
+pub async fn tags_of(
+    c: &mut SqliteConnection,
+    secret_ids: &[i64],
+) -> Result<Vec<(i64, String, String)>> {
     if secret_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -660,7 +676,10 @@ pub async fn tags_of(c: &mut SqliteConnection, secret_ids: &[i64]) -> Result<Vec
 }
 
 /// Every tag of a region's secrets: `(secret_id, key, value)`.
-pub async fn tags_in_region(c: &mut SqliteConnection, region: &str) -> Result<Vec<(i64, String, String)>> {
+pub async fn tags_in_region(
+    c: &mut SqliteConnection,
+    region: &str,
+) -> Result<Vec<(i64, String, String)>> {
     Ok(sqlx::query_as(
         "SELECT t.secret_id, t.key, t.value FROM tags t JOIN secrets s ON s.id = t.secret_id \
          WHERE s.region = ? ORDER BY t.secret_id, t.position",
@@ -671,7 +690,12 @@ pub async fn tags_in_region(c: &mut SqliteConnection, region: &str) -> Result<Ve
 }
 
 /// Adds or overwrites a tag.
-pub async fn upsert_tag(c: &mut SqliteConnection, secret_id: i64, key: &str, value: &str) -> Result<()> {
+pub async fn upsert_tag(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    key: &str,
+    value: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO tags (secret_id, key, value, position) VALUES (?, ?, ?, \
          (SELECT COALESCE(MAX(position), 0) + 1 FROM tags WHERE secret_id = ?)) \
@@ -787,7 +811,11 @@ pub async fn insert_audit(c: &mut SqliteConnection, e: &AuditRow) -> Result<()> 
 }
 
 /// Events with `seq > after`, in chain order, at most `limit` (for verification in batches).
-pub async fn audit_chain_batch(c: &mut SqliteConnection, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
+pub async fn audit_chain_batch(
+    c: &mut SqliteConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"
     )))
