@@ -28,6 +28,8 @@ pub(crate) struct EventDraft {
     pub(crate) region: Option<String>,
     pub(crate) resource_arn: Option<String>,
     pub(crate) version_id: Option<String>,
+    /// Who acted, when not the request's principal (Coffer's own purges inside a request).
+    pub(crate) principal: Option<String>,
     decision: Option<(bool, String)>,
     outcome: Option<(String, Option<String>)>,
     details: serde_json::Map<String, serde_json::Value>,
@@ -40,6 +42,7 @@ impl EventDraft {
             region: None,
             resource_arn: None,
             version_id: None,
+            principal: None,
             decision: None,
             outcome: None,
             details: serde_json::Map::new(),
@@ -96,7 +99,9 @@ pub(crate) async fn append(
         time: now,
         request_id: ctx.request_id.clone(),
         source: ctx.source.as_str().to_owned(),
-        principal: principal_name(&ctx.principal),
+        principal: draft
+            .principal
+            .unwrap_or_else(|| principal_name(&ctx.principal)),
         access_key_id: ctx.access_key_id.clone(),
         action: draft.action.to_owned(),
         region: draft.region,

@@ -354,6 +354,17 @@ impl Engine {
             Ok(r) => {
                 op.event.region = Some(r.clone());
                 op.region = r;
+                // Secrets whose recovery window ended are gone before anyone looks, so
+                // every operation sees AWS's state even without a background sweep.
+                let due = match coffer_store::secrets_due_for_purge(op.tx.conn(), now).await {
+                    Ok(d) => d,
+                    Err(e) => return self.finish::<()>(op, Err(e.into())).await.map(|_| unreachable!()),
+                };
+                for s in &due {
+                    if let Err(e) = self.purge(&mut op, s).await {
+                        return self.finish::<()>(op, Err(e)).await.map(|_| unreachable!());
+                    }
+                }
                 Ok(op)
             }
             Err(e) => {

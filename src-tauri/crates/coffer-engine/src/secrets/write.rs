@@ -643,12 +643,13 @@ impl Engine {
     }
 
     /// Deletes a secret whose recovery window ended, with its own audit event.
-    async fn purge(&self, op: &mut Op<'_>, secret: &SecretRow) -> Result<()> {
+    pub(crate) async fn purge(&self, op: &mut Op<'_>, secret: &SecretRow) -> Result<()> {
         self.delete_rows(op, secret).await?;
         let mut e = crate::audit::EventDraft::new("PurgeSecret");
         e.region = Some(secret.region.clone());
         e.resource_arn = Some(secret.arn.clone());
         e.allow("recovery window ended");
+        e.principal = Some("coffer".into());
         op.extra_events.push(e.ok());
         Ok(())
     }
@@ -661,24 +662,16 @@ impl Engine {
             source: Source::Scheduler,
             ..ctx.clone()
         };
+        // `begin` purges every secret whose window has ended, each with its own event.
         let mut op = self.begin(&ctx, "PurgeExpiredSecrets").await?;
-        let result = async {
-            self.authorize(&mut op, None)?;
-            let due = coffer_store::secrets_due_for_purge(op.tx.conn(), op.now).await?;
-            for s in &due {
-                self.purge(&mut op, s).await?;
-            }
-            Ok(due.len())
-        }
-        .await;
-        match result {
+        let purged = op.extra_events.len();
+        if purged == 0 {
             // Nothing due: roll back quietly rather than log an empty sweep on every unseal.
-            Ok(0) => {
-                op.tx.rollback().await?;
-                Ok(0)
-            }
-            other => self.finish(op, other).await,
+            op.tx.rollback().await?;
+            return Ok(0);
         }
+        let result = self.authorize(&mut op, None).map(|()| purged);
+        self.finish(op, result).await
     }
 
     /// RestoreSecret: cancels a scheduled deletion (a no-op on a secret that is not deleted).
