@@ -128,6 +128,29 @@ impl Engine {
         let (root, kdf_header, wrapped_root) =
             coffer_crypto::create_root(password, options.kdf, &store_id).map_err(Error::internal)?;
         let store = Store::create(path).await?;
+        match Self::init_store(store, store_id, root, kdf_header, wrapped_root, options, clock).await {
+            Ok(engine) => Ok(engine),
+            Err(e) => {
+                // Leave no half-made store behind: a later `init` must be able to retry.
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.as_os_str().to_owned();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(p));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn init_store(
+        store: Store,
+        store_id: Vec<u8>,
+        root: coffer_crypto::RootKey,
+        kdf_header: Vec<u8>,
+        wrapped_root: Vec<u8>,
+        options: InitOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Engine> {
         let now = clock.now().timestamp_millis();
         let meta = MetaRow {
             store_id: store_id.clone(),
@@ -160,9 +183,16 @@ impl Engine {
 
     /// Opens an existing store, sealed.
     pub async fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Engine> {
-        let store = Store::open(path).await?;
+        let unreadable = |e: coffer_store::StoreError| match e {
+            coffer_store::StoreError::NotFound(_) => Error::from(e),
+            other => Error::new(
+                ErrorCode::StoreCorrupt,
+                format!("Cannot open the store {}: {other}", path.display()),
+            ),
+        };
+        let store = Store::open(path).await.map_err(unreadable)?;
         let mut conn = store.pool().acquire().await.map_err(Error::internal)?;
-        let meta = coffer_store::load_meta(&mut conn).await?.ok_or_else(|| {
+        let meta = coffer_store::load_meta(&mut conn).await.map_err(unreadable)?.ok_or_else(|| {
             Error::new(
                 ErrorCode::StoreUnavailable,
                 format!(
