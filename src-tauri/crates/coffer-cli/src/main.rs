@@ -481,18 +481,21 @@ fn prompt(label: &str) -> Result<Password> {
 }
 
 fn new_password(file: Option<&PathBuf>) -> Result<Password> {
-    if let Some(f) = file {
-        return read_password_file(f);
-    }
-    let a = prompt("New master password: ")?;
-    let b = prompt("Repeat it: ")?;
-    if a != b {
-        bail!("the passwords do not match");
-    }
-    if a.len() < 8 {
+    let password = match file {
+        Some(f) => read_password_file(f)?,
+        None => {
+            let a = prompt("New master password: ")?;
+            let b = prompt("Repeat it: ")?;
+            if a != b {
+                bail!("the passwords do not match");
+            }
+            a
+        }
+    };
+    if password.len() < 8 {
         bail!("the master password must have at least 8 characters");
     }
-    Ok(a)
+    Ok(password)
 }
 
 fn api(action: &str) -> impl Fn(ApiError) -> Failure + '_ {
@@ -681,11 +684,18 @@ async fn dispatch(
             let new = new_password(a.new_password_file.as_ref())?;
             let kdf = match (a.kdf_memory_mib, a.kdf_iterations, a.kdf_parallelism) {
                 (None, None, None) => None,
-                (m, t, p) => Some(KdfParams {
-                    memory_kib: kdf_mib(m.unwrap_or(64)),
-                    iterations: t.unwrap_or(3),
-                    parallelism: p.unwrap_or(4),
-                }),
+                (m, t, p) => {
+                    // Flags not given keep the store's current cost.
+                    let now = engine
+                        .kdf_params()
+                        .await
+                        .map_err(|e| api("ChangeMasterPassword")(e.into()))?;
+                    Some(KdfParams {
+                        memory_kib: m.map(kdf_mib).unwrap_or(now.memory_kib),
+                        iterations: t.unwrap_or(now.iterations),
+                        parallelism: p.unwrap_or(now.parallelism),
+                    })
+                }
             };
             engine
                 .change_password(ctx, current, &new, kdf)

@@ -288,6 +288,14 @@ impl Engine {
         self.finish(op, result).await
     }
 
+    /// The Argon2id cost the master key is derived with now.
+    pub async fn kdf_params(&self) -> Result<KdfParams> {
+        let meta = self.load_meta().await?;
+        coffer_crypto::KdfHeader::decode(&meta.kdf_header)
+            .map(|h| h.params)
+            .map_err(keyring::unseal_error)
+    }
+
     /// The account id in every ARN.
     pub fn account_id(&self) -> &str {
         &self.inner.account_id
