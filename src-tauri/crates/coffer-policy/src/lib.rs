@@ -1,0 +1,1 @@
+//! coffer-policy (in progress)
