@@ -6,15 +6,16 @@
 use coffer_crypto::password::PasswordRules;
 use coffer_engine::{
     BatchGetSecretValueInput, CreateSecretInput, DeleteSecretInput, ErrorCode, GetSecretValueInput,
-    ListSecretVersionIdsInput, ListSecretsInput, Principal, PutSecretValueInput, RequestContext,
-    SecretValue, Tag, UpdateSecretInput, UpdateSecretVersionStageInput,
+    ListSecretVersionIdsInput, ListSecretsInput, Principal, PutSecretValueInput, RawFilter,
+    RequestContext, SecretValue, Tag, UpdateSecretInput, UpdateSecretVersionStageInput,
 };
 
 use crate::engine_support::{create, create_empty, current_text, data, expect_err, get, put};
 use crate::support::{PASSWORD, TestStore, root, text, token};
 
 const NOT_FOUND: &str = "Secrets Manager can't find the specified secret.";
-const MARKED: &str = "You can't perform this operation on the secret because it was marked for deletion.";
+const MARKED: &str =
+    "You can't perform this operation on the secret because it was marked for deletion.";
 
 fn named(name: &str, value: Option<SecretValue>) -> CreateSecretInput {
     CreateSecretInput {
@@ -74,7 +75,10 @@ async fn secret_name_rules_follow_the_table() {
     let t = TestStore::new().await;
     let valid = d["valid"].as_array().unwrap();
     let invalid = d["invalid"].as_array().unwrap();
-    assert!(valid.len() >= 5 && invalid.len() >= 10, "the name table went missing");
+    assert!(
+        valid.len() >= 5 && invalid.len() >= 10,
+        "the name table went missing"
+    );
     for n in valid {
         let n = n.as_str().unwrap();
         let out = t
@@ -88,7 +92,10 @@ async fn secret_name_rules_follow_the_table() {
     }
     for n in invalid {
         let n = n.as_str().unwrap();
-        let r = t.engine.create_secret(&root(), named(n, Some(text("v")))).await;
+        let r = t
+            .engine
+            .create_secret(&root(), named(n, Some(text("v"))))
+            .await;
         let e = expect_err(r, ErrorCode::Validation, None);
         assert_eq!(e.message(), message, "for {n:?}");
     }
@@ -98,13 +105,21 @@ async fn secret_name_rules_follow_the_table() {
 async fn secret_names_may_have_512_characters_not_513() {
     let t = TestStore::new().await;
     let ok = "n".repeat(512);
-    t.engine.create_secret(&root(), named(&ok, None)).await.unwrap();
+    t.engine
+        .create_secret(&root(), named(&ok, None))
+        .await
+        .unwrap();
     t.engine.describe_secret(&root(), &ok).await.unwrap();
-    let r = t.engine.create_secret(&root(), named(&"n".repeat(513), None)).await;
+    let r = t
+        .engine
+        .create_secret(&root(), named(&"n".repeat(513), None))
+        .await;
     expect_err(
         r,
         ErrorCode::Validation,
-        Some("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"),
+        Some(
+            "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
+        ),
     );
 }
 
@@ -114,30 +129,62 @@ async fn values_may_have_65536_bytes_not_65537() {
     let max = "s".repeat(65_536);
     let over = "s".repeat(65_537);
     // CreateSecret.
-    t.engine.create_secret(&root(), named("big", Some(text(&max)))).await.unwrap();
+    t.engine
+        .create_secret(&root(), named("big", Some(text(&max))))
+        .await
+        .unwrap();
     assert_eq!(current_text(&t, "big").await.len(), 65_536);
-    let r = t.engine.create_secret(&root(), named("bigger", Some(text(&over)))).await;
+    let r = t
+        .engine
+        .create_secret(&root(), named("bigger", Some(text(&over))))
+        .await;
     expect_err(
         r,
         ErrorCode::Validation,
-        Some("1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to 65536"),
+        Some(
+            "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to 65536",
+        ),
     );
     let r = t
         .engine
-        .create_secret(&root(), named("bigger", Some(SecretValue::binary(vec![7; 65_537]))))
+        .create_secret(
+            &root(),
+            named("bigger", Some(SecretValue::binary(vec![7; 65_537]))),
+        )
         .await;
     let e = expect_err(r, ErrorCode::Validation, None);
     assert!(e.message().contains("'secretBinary'"), "{}", e.message());
     // PutSecretValue.
-    t.engine.put_secret_value(&root(), put_input("big", SecretValue::binary(vec![1; 65_536]))).await.unwrap();
-    let r = t.engine.put_secret_value(&root(), put_input("big", text(&over))).await;
+    t.engine
+        .put_secret_value(
+            &root(),
+            put_input("big", SecretValue::binary(vec![1; 65_536])),
+        )
+        .await
+        .unwrap();
+    let r = t
+        .engine
+        .put_secret_value(&root(), put_input("big", text(&over)))
+        .await;
     expect_err(r, ErrorCode::Validation, None);
     // UpdateSecret.
-    t.engine.update_secret(&root(), update_value("big", text(&max))).await.unwrap();
-    let r = t.engine.update_secret(&root(), update_value("big", SecretValue::binary(vec![1; 65_537]))).await;
+    t.engine
+        .update_secret(&root(), update_value("big", text(&max)))
+        .await
+        .unwrap();
+    let r = t
+        .engine
+        .update_secret(
+            &root(),
+            update_value("big", SecretValue::binary(vec![1; 65_537])),
+        )
+        .await;
     expect_err(r, ErrorCode::Validation, None);
     // Multi-byte characters count as bytes.
-    let r = t.engine.put_secret_value(&root(), put_input("big", text(&"é".repeat(32_769)))).await;
+    let r = t
+        .engine
+        .put_secret_value(&root(), put_input("big", text(&"é".repeat(32_769))))
+        .await;
     expect_err(r, ErrorCode::Validation, None);
     // Nothing over the limit was stored.
     assert!(t.engine.describe_secret(&root(), "bigger").await.is_err());
@@ -146,14 +193,22 @@ async fn values_may_have_65536_bytes_not_65537() {
 #[tokio::test]
 async fn empty_values_are_refused() {
     let t = TestStore::new().await;
-    let r = t.engine.create_secret(&root(), named("empty", Some(text("")))).await;
+    let r = t
+        .engine
+        .create_secret(&root(), named("empty", Some(text(""))))
+        .await;
     expect_err(
         r,
         ErrorCode::Validation,
-        Some("1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length greater than or equal to 1"),
+        Some(
+            "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ),
     );
     create(&t, "e", "v1").await;
-    let r = t.engine.put_secret_value(&root(), put_input("e", SecretValue::binary(Vec::new()))).await;
+    let r = t
+        .engine
+        .put_secret_value(&root(), put_input("e", SecretValue::binary(Vec::new())))
+        .await;
     expect_err(r, ErrorCode::Validation, None);
 }
 
@@ -185,7 +240,11 @@ async fn description_tags_and_type_are_length_checked() {
         description: Some("d".repeat(2049)),
         ..named("desc", None)
     };
-    expect_err(t.engine.create_secret(&root(), long).await, ErrorCode::Validation, None);
+    expect_err(
+        t.engine.create_secret(&root(), long).await,
+        ErrorCode::Validation,
+        None,
+    );
     let ok = CreateSecretInput {
         description: Some("d".repeat(2048)),
         ..named("desc", None)
@@ -207,17 +266,29 @@ async fn description_tags_and_type_are_length_checked() {
         tags: vec![Tag::new("aws:owner", "x")],
         ..named("tagged", None)
     };
-    expect_err(t.engine.create_secret(&root(), reserved).await, ErrorCode::InvalidParameter, None);
+    expect_err(
+        t.engine.create_secret(&root(), reserved).await,
+        ErrorCode::InvalidParameter,
+        None,
+    );
     let too_many = CreateSecretInput {
         tags: (0..51).map(|i| Tag::new(format!("k{i}"), "v")).collect(),
         ..named("tagged", None)
     };
-    expect_err(t.engine.create_secret(&root(), too_many).await, ErrorCode::Validation, None);
+    expect_err(
+        t.engine.create_secret(&root(), too_many).await,
+        ErrorCode::Validation,
+        None,
+    );
     let long_key = CreateSecretInput {
         tags: vec![Tag::new("k".repeat(129), "v")],
         ..named("tagged", None)
     };
-    expect_err(t.engine.create_secret(&root(), long_key).await, ErrorCode::Validation, None);
+    expect_err(
+        t.engine.create_secret(&root(), long_key).await,
+        ErrorCode::Validation,
+        None,
+    );
     assert!(t.engine.describe_secret(&root(), "tagged").await.is_err());
 }
 
@@ -234,8 +305,15 @@ async fn create_secret_with_an_unknown_kms_key_is_resource_not_found() {
             },
         )
         .await;
-    expect_err(r, ErrorCode::ResourceNotFound, Some("Key 'alias/nope' does not exist."));
-    assert!(t.engine.describe_secret(&root(), "k").await.is_err(), "nothing was created");
+    expect_err(
+        r,
+        ErrorCode::ResourceNotFound,
+        Some("Key 'alias/nope' does not exist."),
+    );
+    assert!(
+        t.engine.describe_secret(&root(), "k").await.is_err(),
+        "nothing was created"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -248,10 +326,25 @@ async fn every_action_on_an_unknown_secret_is_resource_not_found() {
     let ctx = root();
     let nf = ErrorCode::ResourceNotFound;
     expect_err(get(&t, "ghost").await, nf, Some(NOT_FOUND));
-    expect_err(e.put_secret_value(&ctx, put_input("ghost", text("v"))).await, nf, Some(NOT_FOUND));
-    expect_err(e.update_secret(&ctx, update_value("ghost", text("v"))).await, nf, Some(NOT_FOUND));
+    expect_err(
+        e.put_secret_value(&ctx, put_input("ghost", text("v")))
+            .await,
+        nf,
+        Some(NOT_FOUND),
+    );
+    expect_err(
+        e.update_secret(&ctx, update_value("ghost", text("v")))
+            .await,
+        nf,
+        Some(NOT_FOUND),
+    );
     expect_err(e.describe_secret(&ctx, "ghost").await, nf, Some(NOT_FOUND));
-    expect_err(e.update_secret_version_stage(&ctx, stage_input("ghost")).await, nf, Some(NOT_FOUND));
+    expect_err(
+        e.update_secret_version_stage(&ctx, stage_input("ghost"))
+            .await,
+        nf,
+        Some(NOT_FOUND),
+    );
     expect_err(
         e.list_secret_version_ids(
             &ctx,
@@ -264,24 +357,52 @@ async fn every_action_on_an_unknown_secret_is_resource_not_found() {
         nf,
         Some(NOT_FOUND),
     );
-    expect_err(e.delete_secret(&ctx, delete_input("ghost", None, None)).await, nf, Some(NOT_FOUND));
+    expect_err(
+        e.delete_secret(&ctx, delete_input("ghost", None, None))
+            .await,
+        nf,
+        Some(NOT_FOUND),
+    );
     expect_err(e.restore_secret(&ctx, "ghost").await, nf, Some(NOT_FOUND));
-    expect_err(e.tag_resource(&ctx, "ghost", vec![Tag::new("a", "b")]).await, nf, Some(NOT_FOUND));
-    expect_err(e.untag_resource(&ctx, "ghost", vec!["a".into()]).await, nf, Some(NOT_FOUND));
+    expect_err(
+        e.tag_resource(&ctx, "ghost", vec![Tag::new("a", "b")])
+            .await,
+        nf,
+        Some(NOT_FOUND),
+    );
+    expect_err(
+        e.untag_resource(&ctx, "ghost", vec!["a".into()]).await,
+        nf,
+        Some(NOT_FOUND),
+    );
 }
 
 #[tokio::test]
 async fn force_delete_of_an_unknown_secret_succeeds() {
     let t = TestStore::new().await;
-    let out = t.engine.delete_secret(&root(), delete_input("ghost", None, Some(true))).await.unwrap();
+    let out = t
+        .engine
+        .delete_secret(&root(), delete_input("ghost", None, Some(true)))
+        .await
+        .unwrap();
     assert_eq!(out.arn, None);
     assert_eq!(out.name, "ghost");
     assert_eq!(out.deletion_date, t.engine.now());
     // And of one already force-deleted.
     create(&t, "once", "v1").await;
-    t.engine.delete_secret(&root(), delete_input("once", None, Some(true))).await.unwrap();
-    t.engine.delete_secret(&root(), delete_input("once", None, Some(true))).await.unwrap();
-    expect_err(get(&t, "once").await, ErrorCode::ResourceNotFound, Some(NOT_FOUND));
+    t.engine
+        .delete_secret(&root(), delete_input("once", None, Some(true)))
+        .await
+        .unwrap();
+    t.engine
+        .delete_secret(&root(), delete_input("once", None, Some(true)))
+        .await
+        .unwrap();
+    expect_err(
+        get(&t, "once").await,
+        ErrorCode::ResourceNotFound,
+        Some(NOT_FOUND),
+    );
 }
 
 #[tokio::test]
@@ -290,26 +411,49 @@ async fn recovery_window_must_be_7_to_30_days_and_not_combined_with_force() {
     create(&t, "w", "v1").await;
     let window = Some("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).");
     for days in [0, 6, 31, -1] {
-        let r = t.engine.delete_secret(&root(), delete_input("w", Some(days), None)).await;
+        let r = t
+            .engine
+            .delete_secret(&root(), delete_input("w", Some(days), None))
+            .await;
         expect_err(r, ErrorCode::InvalidParameter, window);
     }
-    let r = t.engine.delete_secret(&root(), delete_input("w", Some(7), Some(true))).await;
+    let r = t
+        .engine
+        .delete_secret(&root(), delete_input("w", Some(7), Some(true)))
+        .await;
     expect_err(
         r,
         ErrorCode::InvalidParameter,
         Some("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays."),
     );
     // The checks come before the lookup: an unknown secret gets the same errors.
-    let r = t.engine.delete_secret(&root(), delete_input("ghost", Some(31), None)).await;
+    let r = t
+        .engine
+        .delete_secret(&root(), delete_input("ghost", Some(31), None))
+        .await;
     expect_err(r, ErrorCode::InvalidParameter, window);
     // Nothing was deleted by the refused calls.
     assert_eq!(current_text(&t, "w").await, "value-v1");
     // The bounds themselves are fine; ForceDeleteWithoutRecovery=false with a window too.
-    let out = t.engine.delete_secret(&root(), delete_input("w", Some(7), Some(false))).await.unwrap();
-    assert_eq!(out.deletion_date, t.engine.now() + chrono::Duration::days(7));
+    let out = t
+        .engine
+        .delete_secret(&root(), delete_input("w", Some(7), Some(false)))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.deletion_date,
+        t.engine.now() + chrono::Duration::days(7)
+    );
     t.engine.restore_secret(&root(), "w").await.unwrap();
-    let out = t.engine.delete_secret(&root(), delete_input("w", Some(30), None)).await.unwrap();
-    assert_eq!(out.deletion_date, t.engine.now() + chrono::Duration::days(30));
+    let out = t
+        .engine
+        .delete_secret(&root(), delete_input("w", Some(30), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.deletion_date,
+        t.engine.now() + chrono::Duration::days(30)
+    );
 }
 
 #[tokio::test]
@@ -317,13 +461,24 @@ async fn a_secret_scheduled_for_deletion_refuses_reads_and_writes() {
     let t = TestStore::new().await;
     create(&t, "gone", "v1").await;
     put(&t, "gone", "v2").await;
-    t.engine.delete_secret(&root(), delete_input("gone", None, None)).await.unwrap();
+    t.engine
+        .delete_secret(&root(), delete_input("gone", None, None))
+        .await
+        .unwrap();
     let e = &t.engine;
     let ctx = root();
     let ir = ErrorCode::InvalidRequest;
     expect_err(get(&t, "gone").await, ir, Some(MARKED));
-    expect_err(e.put_secret_value(&ctx, put_input("gone", text("v"))).await, ir, Some(MARKED));
-    expect_err(e.update_secret(&ctx, update_value("gone", text("v"))).await, ir, Some(MARKED));
+    expect_err(
+        e.put_secret_value(&ctx, put_input("gone", text("v"))).await,
+        ir,
+        Some(MARKED),
+    );
+    expect_err(
+        e.update_secret(&ctx, update_value("gone", text("v"))).await,
+        ir,
+        Some(MARKED),
+    );
     let metadata_only = UpdateSecretInput {
         secret_id: "gone".into(),
         description: Some("d".into()),
@@ -336,28 +491,46 @@ async fn a_secret_scheduled_for_deletion_refuses_reads_and_writes() {
         remove_from_version_id: Some(token("v2")),
         move_to_version_id: Some(token("v1")),
     };
-    expect_err(e.update_secret_version_stage(&ctx, mv).await, ir, Some(MARKED));
+    expect_err(
+        e.update_secret_version_stage(&ctx, mv).await,
+        ir,
+        Some(MARKED),
+    );
     // DescribeSecret still works and shows the dates.
     let d = e.describe_secret(&ctx, "gone").await.unwrap();
     assert_eq!(d.deleted_date, Some(t.engine.now()));
-    assert_eq!(d.deletion_date, Some(t.engine.now() + chrono::Duration::days(30)));
+    assert_eq!(
+        d.deletion_date,
+        Some(t.engine.now() + chrono::Duration::days(30))
+    );
     assert_eq!(d.version_ids_to_stages.len(), 2);
     // After a restore everything works again.
     e.restore_secret(&ctx, "gone").await.unwrap();
     assert_eq!(current_text(&t, "gone").await, "value-v2");
-    assert_eq!(e.describe_secret(&ctx, "gone").await.unwrap().deleted_date, None);
+    assert_eq!(
+        e.describe_secret(&ctx, "gone").await.unwrap().deleted_date,
+        None
+    );
 }
 
 #[tokio::test]
 async fn creating_a_name_that_is_scheduled_for_deletion_is_invalid_request() {
     let t = TestStore::new().await;
     create(&t, "again", "v1").await;
-    t.engine.delete_secret(&root(), delete_input("again", Some(7), None)).await.unwrap();
-    let r = t.engine.create_secret(&root(), named("again", Some(text("v")))).await;
+    t.engine
+        .delete_secret(&root(), delete_input("again", Some(7), None))
+        .await
+        .unwrap();
+    let r = t
+        .engine
+        .create_secret(&root(), named("again", Some(text("v"))))
+        .await;
     expect_err(
         r,
         ErrorCode::InvalidRequest,
-        Some("You can't create this secret because a secret with this name is already scheduled for deletion."),
+        Some(
+            "You can't create this secret because a secret with this name is already scheduled for deletion.",
+        ),
     );
     // Even replaying the original create.
     let r = t
@@ -382,8 +555,17 @@ async fn secrets_are_found_by_name_full_arn_and_partial_arn() {
     let c = create(&t, "app/db", "v1").await;
     let partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db";
     assert_eq!(&c.arn[..partial.len()], partial);
-    assert_eq!(c.arn.len(), partial.len() + 7, "the ARN ends in -xxxxxx: {}", c.arn);
-    assert!(c.arn[partial.len() + 1..].bytes().all(|b| b.is_ascii_alphanumeric()));
+    assert_eq!(
+        c.arn.len(),
+        partial.len() + 7,
+        "the ARN ends in -xxxxxx: {}",
+        c.arn
+    );
+    assert!(
+        c.arn[partial.len() + 1..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+    );
     for id in ["app/db", c.arn.as_str(), partial] {
         let out = get(&t, id).await.unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(out.arn, c.arn);
@@ -397,8 +579,20 @@ async fn secrets_are_found_by_name_full_arn_and_partial_arn() {
     let other_region = c.arn.replace("us-east-1", "eu-west-1");
     let bare = "arn:aws:secretsmanager:us-east-1:123456789012:secret:";
     let short = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app";
-    for id in [wrong_suffix.as_str(), &other_account, &other_region, bare, short, "app", "arn:nope"] {
-        expect_err(get(&t, id).await, ErrorCode::ResourceNotFound, Some(NOT_FOUND));
+    for id in [
+        wrong_suffix.as_str(),
+        &other_account,
+        &other_region,
+        bare,
+        short,
+        "app",
+        "arn:nope",
+    ] {
+        expect_err(
+            get(&t, id).await,
+            ErrorCode::ResourceNotFound,
+            Some(NOT_FOUND),
+        );
     }
 }
 
@@ -406,10 +600,17 @@ async fn secrets_are_found_by_name_full_arn_and_partial_arn() {
 async fn a_recreated_secret_has_a_new_arn_and_the_old_arn_finds_nothing() {
     let t = TestStore::new().await;
     let old = create(&t, "rec", "v1").await;
-    t.engine.delete_secret(&root(), delete_input("rec", None, Some(true))).await.unwrap();
+    t.engine
+        .delete_secret(&root(), delete_input("rec", None, Some(true)))
+        .await
+        .unwrap();
     let new = create(&t, "rec", "v2").await;
     assert_ne!(old.arn, new.arn);
-    expect_err(get(&t, &old.arn).await, ErrorCode::ResourceNotFound, Some(NOT_FOUND));
+    expect_err(
+        get(&t, &old.arn).await,
+        ErrorCode::ResourceNotFound,
+        Some(NOT_FOUND),
+    );
     assert_eq!(get(&t, &new.arn).await.unwrap().version_id, token("v2"));
 }
 
@@ -426,8 +627,16 @@ async fn a_full_arn_only_works_in_its_own_region() {
 async fn secret_id_length_is_checked() {
     let t = TestStore::new().await;
     expect_err(get(&t, "").await, ErrorCode::Validation, None);
-    expect_err(get(&t, &"x".repeat(2049)).await, ErrorCode::Validation, None);
-    expect_err(get(&t, &"x".repeat(2048)).await, ErrorCode::ResourceNotFound, None);
+    expect_err(
+        get(&t, &"x".repeat(2049)).await,
+        ErrorCode::Validation,
+        None,
+    );
+    expect_err(
+        get(&t, &"x".repeat(2048)).await,
+        ErrorCode::ResourceNotFound,
+        None,
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -443,9 +652,16 @@ async fn get_secret_value_version_id_and_stage_must_agree() {
         version_id: Some(token(v)),
         version_stage: Some(s.into()),
     };
-    let ok = t.engine.get_secret_value(&root(), both("v1", "AWSPREVIOUS")).await.unwrap();
+    let ok = t
+        .engine
+        .get_secret_value(&root(), both("v1", "AWSPREVIOUS"))
+        .await
+        .unwrap();
     assert_eq!(ok.value.as_str(), Some("value-v1"));
-    let r = t.engine.get_secret_value(&root(), both("v1", "AWSCURRENT")).await;
+    let r = t
+        .engine
+        .get_secret_value(&root(), both("v1", "AWSCURRENT"))
+        .await;
     expect_err(
         r,
         ErrorCode::InvalidRequest,
@@ -519,7 +735,7 @@ async fn get_secret_value_of_a_secret_without_a_value_is_resource_not_found() {
 // ---------------------------------------------------------------------------------------
 // BatchGetSecretValue
 
-fn filters(key: &str, value: &str) -> Option<Vec<(Option<String>, Option<Vec<String>>)>> {
+fn filters(key: &str, value: &str) -> Option<Vec<RawFilter>> {
     Some(vec![(Some(key.into()), Some(vec![value.into()]))])
 }
 
@@ -533,41 +749,69 @@ async fn batch_get_needs_either_a_list_or_filters() {
         filters: filters("name", "b"),
         ..Default::default()
     };
-    expect_err(t.engine.batch_get_secret_value(&root(), both).await, ErrorCode::InvalidParameter, either);
+    expect_err(
+        t.engine.batch_get_secret_value(&root(), both).await,
+        ErrorCode::InvalidParameter,
+        either,
+    );
     let neither = BatchGetSecretValueInput::default();
-    expect_err(t.engine.batch_get_secret_value(&root(), neither).await, ErrorCode::InvalidParameter, either);
+    expect_err(
+        t.engine.batch_get_secret_value(&root(), neither).await,
+        ErrorCode::InvalidParameter,
+        either,
+    );
     let max_without_filters = BatchGetSecretValueInput {
         secret_id_list: Some(vec!["b1".into()]),
         max_results: Some(5),
         ..Default::default()
     };
     expect_err(
-        t.engine.batch_get_secret_value(&root(), max_without_filters).await,
+        t.engine
+            .batch_get_secret_value(&root(), max_without_filters)
+            .await,
         ErrorCode::InvalidParameter,
-        Some("'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided."),
+        Some(
+            "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.",
+        ),
     );
     let too_many = BatchGetSecretValueInput {
         secret_id_list: Some((0..21).map(|i| format!("s{i}")).collect()),
         ..Default::default()
     };
-    expect_err(t.engine.batch_get_secret_value(&root(), too_many).await, ErrorCode::Validation, None);
+    expect_err(
+        t.engine.batch_get_secret_value(&root(), too_many).await,
+        ErrorCode::Validation,
+        None,
+    );
     let empty = BatchGetSecretValueInput {
         secret_id_list: Some(Vec::new()),
         ..Default::default()
     };
-    expect_err(t.engine.batch_get_secret_value(&root(), empty).await, ErrorCode::Validation, None);
+    expect_err(
+        t.engine.batch_get_secret_value(&root(), empty).await,
+        ErrorCode::Validation,
+        None,
+    );
     let big_page = BatchGetSecretValueInput {
         filters: filters("name", "b"),
         max_results: Some(21),
         ..Default::default()
     };
-    expect_err(t.engine.batch_get_secret_value(&root(), big_page).await, ErrorCode::Validation, None);
+    expect_err(
+        t.engine.batch_get_secret_value(&root(), big_page).await,
+        ErrorCode::Validation,
+        None,
+    );
     let bad_token = BatchGetSecretValueInput {
         filters: filters("name", "b"),
         next_token: Some("garbage".into()),
         ..Default::default()
     };
-    expect_err(t.engine.batch_get_secret_value(&root(), bad_token).await, ErrorCode::InvalidNextToken, None);
+    expect_err(
+        t.engine.batch_get_secret_value(&root(), bad_token).await,
+        ErrorCode::InvalidNextToken,
+        None,
+    );
 }
 
 #[tokio::test]
@@ -577,7 +821,10 @@ async fn batch_get_reports_per_secret_failures_in_errors() {
     create(&t, "ok2", "v2").await;
     create(&t, "deleted", "v3").await;
     create_empty(&t, "empty").await;
-    t.engine.delete_secret(&root(), delete_input("deleted", None, None)).await.unwrap();
+    t.engine
+        .delete_secret(&root(), delete_input("deleted", None, None))
+        .await
+        .unwrap();
     let out = t
         .engine
         .batch_get_secret_value(
@@ -624,18 +871,29 @@ async fn batch_get_with_filters_pages_and_skips_deleted_secrets() {
         create(&t, n, &format!("v{i}")).await;
         t.clock.advance(chrono::Duration::seconds(1));
     }
-    t.engine.delete_secret(&root(), delete_input("team-b", None, None)).await.unwrap();
+    t.engine
+        .delete_secret(&root(), delete_input("team-b", None, None))
+        .await
+        .unwrap();
     let page = |next_token: Option<String>| BatchGetSecretValueInput {
         filters: filters("name", "team"),
         max_results: Some(1),
         next_token,
         ..Default::default()
     };
-    let first = t.engine.batch_get_secret_value(&root(), page(None)).await.unwrap();
+    let first = t
+        .engine
+        .batch_get_secret_value(&root(), page(None))
+        .await
+        .unwrap();
     assert_eq!(first.secret_values.len(), 1);
     assert_eq!(first.secret_values[0].name, "team-a");
     let tok = first.next_token.clone().expect("a second page");
-    let second = t.engine.batch_get_secret_value(&root(), page(Some(tok))).await.unwrap();
+    let second = t
+        .engine
+        .batch_get_secret_value(&root(), page(Some(tok)))
+        .await
+        .unwrap();
     assert_eq!(second.secret_values[0].name, "team-c");
     assert_eq!(second.next_token, None);
     assert!(first.errors.is_empty() && second.errors.is_empty());
@@ -656,11 +914,21 @@ async fn a_principal_without_a_policy_is_denied_before_any_lookup() {
         let r = t.engine.get_secret_value(&user, get_input(id)).await;
         let e = expect_err(r, ErrorCode::AccessDenied, None);
         assert!(e.message().contains("user/alice"), "{}", e.message());
-        assert!(e.message().contains("secretsmanager:GetSecretValue"), "{}", e.message());
+        assert!(
+            e.message().contains("secretsmanager:GetSecretValue"),
+            "{}",
+            e.message()
+        );
     }
-    let r = t.engine.put_secret_value(&user, put_input("guarded", text("stolen"))).await;
+    let r = t
+        .engine
+        .put_secret_value(&user, put_input("guarded", text("stolen")))
+        .await;
     expect_err(r, ErrorCode::AccessDenied, None);
-    let r = t.engine.delete_secret(&user, delete_input("guarded", None, Some(true))).await;
+    let r = t
+        .engine
+        .delete_secret(&user, delete_input("guarded", None, Some(true)))
+        .await;
     expect_err(r, ErrorCode::AccessDenied, None);
     assert_eq!(current_text(&t, "guarded").await, "value-v1");
 }
@@ -670,10 +938,16 @@ async fn an_invalid_region_is_a_validation_error() {
     let t = TestStore::new().await;
     for region in ["EU-WEST-1", "uswest", "us-east-", "-1", "us_east_1"] {
         let ctx = root().in_region(region);
-        let r = t.engine.create_secret(&ctx, named("r", Some(text("v")))).await;
+        let r = t
+            .engine
+            .create_secret(&ctx, named("r", Some(text("v"))))
+            .await;
         expect_err(r, ErrorCode::Validation, None);
     }
-    let r = t.engine.list_secrets(&root().in_region("bad"), ListSecretsInput::default()).await;
+    let r = t
+        .engine
+        .list_secrets(&root().in_region("bad"), ListSecretsInput::default())
+        .await;
     expect_err(r, ErrorCode::Validation, None);
 }
 
@@ -684,14 +958,22 @@ async fn a_sealed_store_refuses_everything_until_unsealed() {
     t.engine.seal();
     expect_err(get(&t, "s").await, ErrorCode::StoreSealed, None);
     expect_err(
-        t.engine.create_secret(&root(), named("t", Some(text("v")))).await,
+        t.engine
+            .create_secret(&root(), named("t", Some(text("v"))))
+            .await,
         ErrorCode::StoreSealed,
         None,
     );
-    let r = t.engine.unseal(&coffer_engine::Password::from("wrong password")).await;
+    let r = t
+        .engine
+        .unseal(&coffer_engine::Password::from("wrong password"))
+        .await;
     expect_err(r, ErrorCode::WrongPassword, None);
     assert!(t.engine.is_sealed());
-    t.engine.unseal(&coffer_engine::Password::from(PASSWORD)).await.unwrap();
+    t.engine
+        .unseal(&coffer_engine::Password::from(PASSWORD))
+        .await
+        .unwrap();
     assert_eq!(current_text(&t, "s").await, "value-v1");
 }
 
@@ -714,7 +996,11 @@ async fn replica_regions_are_refused() {
 #[tokio::test]
 async fn get_random_password_checks_length_and_types() {
     let t = TestStore::new().await;
-    let pw = t.engine.get_random_password(&root(), PasswordRules::default()).await.unwrap();
+    let pw = t
+        .engine
+        .get_random_password(&root(), PasswordRules::default())
+        .await
+        .unwrap();
     assert_eq!(pw.len(), 32);
     let r = t
         .engine
@@ -729,7 +1015,9 @@ async fn get_random_password_checks_length_and_types() {
     expect_err(
         r,
         ErrorCode::Validation,
-        Some("1 validation error detected: Value '4097' at 'passwordLength' failed to satisfy constraint: Member must have value less than or equal to 4096"),
+        Some(
+            "1 validation error detected: Value '4097' at 'passwordLength' failed to satisfy constraint: Member must have value less than or equal to 4096",
+        ),
     );
     let r = t
         .engine

@@ -78,7 +78,10 @@ fn cases() -> Vec<Case> {
                     remove_from: string(s, "remove_from"),
                     move_to: string(s, "move_to"),
                     error: s.get("error").map(|e| {
-                        (string(e, "code").expect("error code"), string(e, "message").map(|m| expand(&m)))
+                        (
+                            string(e, "code").expect("error code"),
+                            string(e, "message").map(|m| expand(&m)),
+                        )
                     }),
                 })
                 .collect(),
@@ -102,12 +105,19 @@ fn check_outcome<T>(step: &Step, i: usize, r: Result<T>) -> Option<String> {
     match (&step.error, r) {
         (None, Ok(_)) => None,
         (None, Err(e)) => Some(format!("step {i} ({}) failed: {e}", step.op)),
-        (Some((code, _)), Ok(_)) => Some(format!("step {i} ({}) succeeded, expected {code}", step.op)),
+        (Some((code, _)), Ok(_)) => {
+            Some(format!("step {i} ({}) succeeded, expected {code}", step.op))
+        }
         (Some((code, msg)), Err(e)) => {
             if e.code().as_str() != code {
                 Some(format!("step {i} ({}): got {e}, expected {code}", step.op))
             } else if msg.as_ref().is_some_and(|m| m != e.message()) {
-                Some(format!("step {i} ({}): message {:?}, expected {:?}", step.op, e.message(), msg))
+                Some(format!(
+                    "step {i} ({}): message {:?}, expected {:?}",
+                    step.op,
+                    e.message(),
+                    msg
+                ))
             } else {
                 None
             }
@@ -198,7 +208,10 @@ async fn run_on_engine(case: &Case) -> std::result::Result<(), String> {
     }
     let got = sorted(stages(&t, id).await);
     if got != case.expect {
-        return Err(format!("VersionIdsToStages {got:?}, expected {:?}", case.expect));
+        return Err(format!(
+            "VersionIdsToStages {got:?}, expected {:?}",
+            case.expect
+        ));
     }
     let listed = e
         .list_secret_version_ids(
@@ -218,7 +231,10 @@ async fn run_on_engine(case: &Case) -> std::result::Result<(), String> {
         .map(|v| v.version_id.clone())
         .collect();
     if deprecated != case.deprecated {
-        return Err(format!("deprecated {deprecated:?}, expected {:?}", case.deprecated));
+        return Err(format!(
+            "deprecated {deprecated:?}, expected {:?}",
+            case.deprecated
+        ));
     }
     Ok(())
 }
@@ -280,7 +296,10 @@ fn run_on_rules(case: &Case) -> std::result::Result<(), String> {
         .cloned()
         .collect();
     if deprecated != case.deprecated {
-        return Err(format!("deprecated {deprecated:?}, expected {:?}", case.deprecated));
+        return Err(format!(
+            "deprecated {deprecated:?}, expected {:?}",
+            case.deprecated
+        ));
     }
     Ok(())
 }
@@ -295,7 +314,12 @@ async fn label_cases_on_the_engine() {
             failures.push(format!("{}: {why}", c.name));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -308,7 +332,12 @@ fn label_cases_on_the_pure_rules() {
             failures.push(format!("{}: {why}", c.name));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -318,7 +347,10 @@ fn labels_of_and_by_version_agree() {
     map.insert("AWSPREVIOUS".into(), "a".into());
     map.insert("AWSPENDING".into(), "b".into());
     map.insert("zeta".into(), "b".into());
-    assert_eq!(labels::labels_of(&map, "b"), vec!["AWSCURRENT", "AWSPENDING", "zeta"]);
+    assert_eq!(
+        labels::labels_of(&map, "b"),
+        vec!["AWSCURRENT", "AWSPENDING", "zeta"]
+    );
     assert_eq!(labels::labels_of(&map, "a"), vec!["AWSPREVIOUS"]);
     assert!(labels::labels_of(&map, "c").is_empty());
     let by = labels::by_version(&map);
@@ -341,10 +373,14 @@ fn attach_does_not_change_its_input() {
 async fn put_secret_value_returns_the_labels_the_version_ends_with() {
     let t = TestStore::new().await;
     create(&t, "out", "v1").await;
-    let out = put_with(&t, "out", "v2", Some(&["AWSCURRENT", "blue"])).await.unwrap();
+    let out = put_with(&t, "out", "v2", Some(&["AWSCURRENT", "blue"]))
+        .await
+        .unwrap();
     assert_eq!(out.version_id, token("v2"));
     assert_eq!(out.version_stages, vec!["AWSCURRENT", "blue"]);
-    let out = put_with(&t, "out", "v3", Some(&["AWSPENDING"])).await.unwrap();
+    let out = put_with(&t, "out", "v3", Some(&["AWSPENDING"]))
+        .await
+        .unwrap();
     assert_eq!(out.version_stages, vec!["AWSPENDING"]);
 }
 
@@ -353,17 +389,27 @@ async fn get_secret_value_reads_by_label_and_reports_the_version_labels() {
     let t = TestStore::new().await;
     create(&t, "read", "v1").await;
     put(&t, "read", "v2").await;
-    put_with(&t, "read", "v3", Some(&["AWSPENDING"])).await.unwrap();
+    put_with(&t, "read", "v3", Some(&["AWSPENDING"]))
+        .await
+        .unwrap();
     let by_stage = |stage: &str| GetSecretValueInput {
         secret_id: "read".into(),
         version_stage: Some(stage.into()),
         ..Default::default()
     };
-    let prev = t.engine.get_secret_value(&root(), by_stage("AWSPREVIOUS")).await.unwrap();
+    let prev = t
+        .engine
+        .get_secret_value(&root(), by_stage("AWSPREVIOUS"))
+        .await
+        .unwrap();
     assert_eq!(prev.version_id, token("v1"));
     assert_eq!(prev.value.as_str(), Some("value-v1"));
     assert_eq!(prev.version_stages, vec!["AWSPREVIOUS"]);
-    let pending = t.engine.get_secret_value(&root(), by_stage("AWSPENDING")).await.unwrap();
+    let pending = t
+        .engine
+        .get_secret_value(&root(), by_stage("AWSPENDING"))
+        .await
+        .unwrap();
     assert_eq!(pending.value.as_str(), Some("value-v3"));
     let cur = t
         .engine
@@ -401,9 +447,17 @@ async fn deprecated_versions_are_hidden_unless_include_deprecated() {
         .map(|v| v.version_id)
         .collect();
     assert_eq!(shown, vec![token("v3"), token("v2")]);
-    let all = t.engine.list_secret_version_ids(&root(), list(true)).await.unwrap().versions;
+    let all = t
+        .engine
+        .list_secret_version_ids(&root(), list(true))
+        .await
+        .unwrap()
+        .versions;
     assert_eq!(all.len(), 3);
-    let v1 = all.iter().find(|v| v.version_id == token("v1")).expect("v1 listed");
+    let v1 = all
+        .iter()
+        .find(|v| v.version_id == token("v1"))
+        .expect("v1 listed");
     assert!(v1.version_stages.is_empty());
     assert!(!stages(&t, "dep").await.contains_key(&token("v1")));
     // A deprecated version is still readable by its id.
@@ -429,10 +483,22 @@ async fn version_stages_list_is_limited_to_20_entries_and_256_characters() {
     create(&t, "stages", "v1").await;
     let many: Vec<String> = (0..21).map(|i| format!("s{i}")).collect();
     let many: Vec<&str> = many.iter().map(String::as_str).collect();
-    expect_err(put_with(&t, "stages", "v2", Some(&many)).await, ErrorCode::Validation, None);
-    expect_err(put_with(&t, "stages", "v2", Some(&[])).await, ErrorCode::Validation, None);
+    expect_err(
+        put_with(&t, "stages", "v2", Some(&many)).await,
+        ErrorCode::Validation,
+        None,
+    );
+    expect_err(
+        put_with(&t, "stages", "v2", Some(&[])).await,
+        ErrorCode::Validation,
+        None,
+    );
     let long = "x".repeat(257);
-    expect_err(put_with(&t, "stages", "v2", Some(&[&long])).await, ErrorCode::Validation, None);
+    expect_err(
+        put_with(&t, "stages", "v2", Some(&[&long])).await,
+        ErrorCode::Validation,
+        None,
+    );
     let ok = "x".repeat(256);
     put_with(&t, "stages", "v2", Some(&[&ok])).await.unwrap();
     expect_err(

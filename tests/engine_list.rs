@@ -36,7 +36,13 @@ fn names(list: &[coffer_engine::SecretDescription]) -> Vec<String> {
 }
 
 async fn list(t: &TestStore, input: ListSecretsInput) -> Vec<String> {
-    names(&t.engine.list_secrets(&root(), input).await.unwrap().secret_list)
+    names(
+        &t.engine
+            .list_secrets(&root(), input)
+            .await
+            .unwrap()
+            .secret_list,
+    )
 }
 
 /// Creates the given names one second apart, each with a value.
@@ -56,14 +62,21 @@ async fn list_filter_cases() {
         let tags = s
             .get("tags")
             .and_then(Value::as_object)
-            .map(|o| o.iter().map(|(k, v)| Tag::new(k, v.as_str().unwrap())).collect())
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| Tag::new(k, v.as_str().unwrap()))
+                    .collect()
+            })
             .unwrap_or_default();
         t.engine
             .create_secret(
                 &root(),
                 coffer_engine::CreateSecretInput {
                     name: name.into(),
-                    description: s.get("description").and_then(Value::as_str).map(str::to_owned),
+                    description: s
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                     value: Some(text(&format!("value of {name}"))),
                     tags,
                     ..Default::default()
@@ -90,13 +103,19 @@ async fn list_filter_cases() {
             )
             .await;
         match (c.get("error"), listed) {
-            (Some(err), Ok(out)) => failures.push(format!("{label}: expected {err}, got {:?}", names(&out.secret_list))),
+            (Some(err), Ok(out)) => failures.push(format!(
+                "{label}: expected {err}, got {:?}",
+                names(&out.secret_list)
+            )),
             (Some(err), Err(e)) => {
                 if e.code().as_str() != err["code"].as_str().unwrap() {
                     failures.push(format!("{label}: got {e}, expected {err}"));
                 } else if let Some(m) = err.get("message").and_then(Value::as_str) {
                     if m != e.message() {
-                        failures.push(format!("{label}: message {:?}, expected {m:?}", e.message()));
+                        failures.push(format!(
+                            "{label}: message {:?}, expected {m:?}",
+                            e.message()
+                        ));
                     }
                 }
             }
@@ -126,9 +145,11 @@ async fn list_filter_cases() {
                         .await;
                     match batch {
                         Ok(b) => {
-                            let got: Vec<String> = b.secret_values.iter().map(|v| v.name.clone()).collect();
+                            let got: Vec<String> =
+                                b.secret_values.iter().map(|v| v.name.clone()).collect();
                             if got != want {
-                                failures.push(format!("{label}: batch got {got:?}, expected {want:?}"));
+                                failures
+                                    .push(format!("{label}: batch got {got:?}, expected {want:?}"));
                             }
                         }
                         Err(e) => failures.push(format!("{label}: batch failed: {e}")),
@@ -137,7 +158,12 @@ async fn list_filter_cases() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -149,11 +175,26 @@ async fn list_secrets_sorts_by_each_key_in_both_directions() {
         sort_order: order.map(str::to_owned),
         ..Default::default()
     };
-    assert_eq!(list(&t, sorted(None, None)).await, ["charlie", "alpha", "bravo"]);
-    assert_eq!(list(&t, sorted(Some("created-date"), Some("asc"))).await, ["charlie", "alpha", "bravo"]);
-    assert_eq!(list(&t, sorted(None, Some("desc"))).await, ["bravo", "alpha", "charlie"]);
-    assert_eq!(list(&t, sorted(Some("name"), None)).await, ["alpha", "bravo", "charlie"]);
-    assert_eq!(list(&t, sorted(Some("name"), Some("desc"))).await, ["charlie", "bravo", "alpha"]);
+    assert_eq!(
+        list(&t, sorted(None, None)).await,
+        ["charlie", "alpha", "bravo"]
+    );
+    assert_eq!(
+        list(&t, sorted(Some("created-date"), Some("asc"))).await,
+        ["charlie", "alpha", "bravo"]
+    );
+    assert_eq!(
+        list(&t, sorted(None, Some("desc"))).await,
+        ["bravo", "alpha", "charlie"]
+    );
+    assert_eq!(
+        list(&t, sorted(Some("name"), None)).await,
+        ["alpha", "bravo", "charlie"]
+    );
+    assert_eq!(
+        list(&t, sorted(Some("name"), Some("desc"))).await,
+        ["charlie", "bravo", "alpha"]
+    );
     // Change alpha, then charlie: last-changed-date order is bravo, alpha, charlie.
     for n in ["alpha", "charlie"] {
         t.clock.advance(Duration::minutes(1));
@@ -169,18 +210,36 @@ async fn list_secrets_sorts_by_each_key_in_both_directions() {
             .await
             .unwrap();
     }
-    assert_eq!(list(&t, sorted(Some("last-changed-date"), None)).await, ["bravo", "alpha", "charlie"]);
-    assert_eq!(list(&t, sorted(Some("last-changed-date"), Some("desc"))).await, ["charlie", "alpha", "bravo"]);
+    assert_eq!(
+        list(&t, sorted(Some("last-changed-date"), None)).await,
+        ["bravo", "alpha", "charlie"]
+    );
+    assert_eq!(
+        list(&t, sorted(Some("last-changed-date"), Some("desc"))).await,
+        ["charlie", "alpha", "bravo"]
+    );
     // Read bravo on a later day, alpha today: never-read charlie comes first ascending.
     get(&t, "alpha").await.unwrap();
     t.clock.advance(Duration::days(2));
     get(&t, "bravo").await.unwrap();
-    assert_eq!(list(&t, sorted(Some("last-accessed-date"), None)).await, ["charlie", "alpha", "bravo"]);
-    assert_eq!(list(&t, sorted(Some("last-accessed-date"), Some("desc"))).await, ["bravo", "alpha", "charlie"]);
+    assert_eq!(
+        list(&t, sorted(Some("last-accessed-date"), None)).await,
+        ["charlie", "alpha", "bravo"]
+    );
+    assert_eq!(
+        list(&t, sorted(Some("last-accessed-date"), Some("desc"))).await,
+        ["bravo", "alpha", "charlie"]
+    );
     // Bad values.
-    let r = t.engine.list_secrets(&root(), sorted(Some("size"), None)).await;
+    let r = t
+        .engine
+        .list_secrets(&root(), sorted(Some("size"), None))
+        .await;
     expect_err(r, ErrorCode::Validation, None);
-    let r = t.engine.list_secrets(&root(), sorted(None, Some("up"))).await;
+    let r = t
+        .engine
+        .list_secrets(&root(), sorted(None, Some("up")))
+        .await;
     expect_err(r, ErrorCode::Validation, None);
 }
 
@@ -217,28 +276,44 @@ async fn list_secrets_pages_with_next_token() {
         max_results: Some(2),
         ..Default::default()
     };
-    assert_eq!(pages(&t, plain).await, vec![vec!["p1", "p2"], vec!["p3", "p4"], vec!["p5", "q1"]]);
+    assert_eq!(
+        pages(&t, plain).await,
+        vec![vec!["p1", "p2"], vec!["p3", "p4"], vec!["p5", "q1"]]
+    );
     let desc = ListSecretsInput {
         max_results: Some(4),
         sort_order: Some("desc".into()),
         ..Default::default()
     };
-    assert_eq!(pages(&t, desc).await, vec![vec!["q1", "p5", "p4", "p3"], vec!["p2", "p1"]]);
+    assert_eq!(
+        pages(&t, desc).await,
+        vec![vec!["q1", "p5", "p4", "p3"], vec!["p2", "p1"]]
+    );
     let filtered = ListSecretsInput {
         max_results: Some(2),
         filters: vec![(Some("name".into()), Some(vec!["p".into()]))],
         ..Default::default()
     };
-    assert_eq!(pages(&t, filtered).await, vec![vec!["p1", "p2"], vec!["p3", "p4"], vec!["p5"]]);
+    assert_eq!(
+        pages(&t, filtered).await,
+        vec![vec!["p1", "p2"], vec!["p3", "p4"], vec!["p5"]]
+    );
     let by_name = ListSecretsInput {
         max_results: Some(5),
         sort_by: Some("name".into()),
         sort_order: Some("desc".into()),
         ..Default::default()
     };
-    assert_eq!(pages(&t, by_name).await, vec![vec!["q1", "p5", "p4", "p3", "p2"], vec!["p1"]]);
+    assert_eq!(
+        pages(&t, by_name).await,
+        vec![vec!["q1", "p5", "p4", "p3", "p2"], vec!["p1"]]
+    );
     // The default page holds them all, with no token.
-    let all = t.engine.list_secrets(&root(), ListSecretsInput::default()).await.unwrap();
+    let all = t
+        .engine
+        .list_secrets(&root(), ListSecretsInput::default())
+        .await
+        .unwrap();
     assert_eq!(all.secret_list.len(), 6);
     assert_eq!(all.next_token, None);
 }
@@ -284,7 +359,11 @@ async fn list_secrets_checks_max_results_and_next_token() {
                 },
             )
             .await;
-        expect_err(r, ErrorCode::InvalidNextToken, Some("The NextToken value is invalid."));
+        expect_err(
+            r,
+            ErrorCode::InvalidNextToken,
+            Some("The NextToken value is invalid."),
+        );
     }
 }
 
@@ -297,14 +376,24 @@ async fn include_planned_deletion_shows_secrets_scheduled_for_deletion() {
         force_delete_without_recovery: Some(force),
         ..Default::default()
     };
-    t.engine.delete_secret(&root(), delete("drop", false)).await.unwrap();
-    t.engine.delete_secret(&root(), delete("purge", true)).await.unwrap();
+    t.engine
+        .delete_secret(&root(), delete("drop", false))
+        .await
+        .unwrap();
+    t.engine
+        .delete_secret(&root(), delete("purge", true))
+        .await
+        .unwrap();
     assert_eq!(list(&t, ListSecretsInput::default()).await, ["keep"]);
     let planned = ListSecretsInput {
         include_planned_deletion: true,
         ..Default::default()
     };
-    let out = t.engine.list_secrets(&root(), planned.clone()).await.unwrap();
+    let out = t
+        .engine
+        .list_secrets(&root(), planned.clone())
+        .await
+        .unwrap();
     assert_eq!(names(&out.secret_list), ["keep", "drop"]);
     assert!(out.secret_list[1].deleted_date.is_some());
     assert!(out.secret_list[0].deleted_date.is_none());
@@ -318,7 +407,10 @@ async fn include_planned_deletion_shows_secrets_scheduled_for_deletion() {
     assert_eq!(list(&t, with_filter(true)).await, ["drop"]);
     // Restored secrets come back.
     t.engine.restore_secret(&root(), "drop").await.unwrap();
-    assert_eq!(list(&t, ListSecretsInput::default()).await, ["keep", "drop"]);
+    assert_eq!(
+        list(&t, ListSecretsInput::default()).await,
+        ["keep", "drop"]
+    );
 }
 
 #[tokio::test]
@@ -340,13 +432,31 @@ async fn list_entries_carry_metadata_and_labelled_versions() {
         .unwrap();
     put(&t, "meta", "v2").await;
     put(&t, "meta", "v3").await;
-    let out = t.engine.list_secrets(&root(), ListSecretsInput::default()).await.unwrap();
+    let out = t
+        .engine
+        .list_secrets(&root(), ListSecretsInput::default())
+        .await
+        .unwrap();
     let e = &out.secret_list[0];
     assert_eq!(e.description.as_deref(), Some("about meta"));
-    let mut tags: Vec<(String, String)> = e.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
+    let mut tags: Vec<(String, String)> = e
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
     tags.sort();
-    assert_eq!(tags, [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())]);
-    assert_eq!(e.version_ids_to_stages.len(), 2, "deprecated v1 is not listed");
+    assert_eq!(
+        tags,
+        [
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "2".to_owned())
+        ]
+    );
+    assert_eq!(
+        e.version_ids_to_stages.len(),
+        2,
+        "deprecated v1 is not listed"
+    );
     assert_eq!(e.version_ids_to_stages[&token("v3")], ["AWSCURRENT"]);
     assert_eq!(e.version_ids_to_stages[&token("v2")], ["AWSPREVIOUS"]);
     assert_eq!(e.kms_key_id, None, "the default key is not echoed");
@@ -367,15 +477,26 @@ async fn list_secret_version_ids_is_newest_first_and_pages() {
         next_token,
         include_deprecated,
     };
-    let all = t.engine.list_secret_version_ids(&root(), input(None, None, true)).await.unwrap();
+    let all = t
+        .engine
+        .list_secret_version_ids(&root(), input(None, None, true))
+        .await
+        .unwrap();
     assert_eq!(all.arn, c.arn);
     assert_eq!(all.name, "vers");
     let ids: Vec<String> = all.versions.iter().map(|v| v.version_id.clone()).collect();
     assert_eq!(ids, ["v5", "v4", "v3", "v2", "v1"].map(token));
-    assert_eq!(all.versions[0].created_date - all.versions[4].created_date, Duration::seconds(4));
+    assert_eq!(
+        all.versions[0].created_date - all.versions[4].created_date,
+        Duration::seconds(4)
+    );
     assert_eq!(all.versions[0].kms_key_ids, ["DEFAULT"]);
     // Paging over the deprecated-inclusive list.
-    let p1 = t.engine.list_secret_version_ids(&root(), input(Some(2), None, true)).await.unwrap();
+    let p1 = t
+        .engine
+        .list_secret_version_ids(&root(), input(Some(2), None, true))
+        .await
+        .unwrap();
     assert_eq!(p1.versions.len(), 2);
     let p2 = t
         .engine
@@ -396,11 +517,18 @@ async fn list_secret_version_ids_is_newest_first_and_pages() {
         .collect();
     assert_eq!(paged, ids);
     // Without deprecated versions only the two labelled ones.
-    let labelled = t.engine.list_secret_version_ids(&root(), input(None, None, false)).await.unwrap();
+    let labelled = t
+        .engine
+        .list_secret_version_ids(&root(), input(None, None, false))
+        .await
+        .unwrap();
     assert_eq!(labelled.versions.len(), 2);
     assert_eq!(labelled.next_token, None);
     for bad in [0, 101] {
-        let r = t.engine.list_secret_version_ids(&root(), input(Some(bad), None, false)).await;
+        let r = t
+            .engine
+            .list_secret_version_ids(&root(), input(Some(bad), None, false))
+            .await;
         expect_err(r, ErrorCode::Validation, None);
     }
     let r = t

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use coffer_engine::{
-    AuditEvent, AuditFilter, CreateSecretInput, CreateSecretOutput, Error, ErrorCode, GetSecretValueInput, ListSecretVersionIdsInput, PutSecretValueInput,
-    PutSecretValueOutput, Result, SecretValueOutput,
+    AuditEvent, AuditFilter, CreateSecretInput, CreateSecretOutput, Error, ErrorCode,
+    GetSecretValueInput, ListSecretVersionIdsInput, PutSecretValueInput, PutSecretValueOutput,
+    Result, SecretValueOutput,
 };
 
 use crate::support::{TestStore, root, text, token};
@@ -20,7 +21,11 @@ pub fn data(file: &str) -> serde_json::Value {
 
 /// Asserts that `r` failed with `code` and, when given, exactly `message`.
 #[track_caller]
-pub fn expect_err<T: std::fmt::Debug>(r: Result<T>, code: ErrorCode, message: Option<&str>) -> Error {
+pub fn expect_err<T: std::fmt::Debug>(
+    r: Result<T>,
+    code: ErrorCode,
+    message: Option<&str>,
+) -> Error {
     match r {
         Ok(v) => panic!("expected {code}, got Ok({v:?})"),
         Err(e) => {
@@ -65,7 +70,9 @@ pub async fn create_empty(t: &TestStore, name: &str) -> CreateSecretOutput {
 
 /// PutSecretValue of `value-<tag>` as version `token(tag)` with the default labels.
 pub async fn put(t: &TestStore, id: &str, tag: &str) -> PutSecretValueOutput {
-    put_with(t, id, tag, None).await.unwrap_or_else(|e| panic!("put {tag}: {e}"))
+    put_with(t, id, tag, None)
+        .await
+        .unwrap_or_else(|e| panic!("put {tag}: {e}"))
 }
 
 /// PutSecretValue of `value-<tag>` as version `token(tag)` with `stages`.
@@ -117,31 +124,44 @@ pub async fn stages(t: &TestStore, id: &str) -> BTreeMap<String, Vec<String>> {
         .version_ids_to_stages
 }
 
-/// Every version id of a secret (deprecated ones too), newest first.
+/// Every version id of a secret (deprecated ones too), newest first, over all pages.
 pub async fn all_versions(t: &TestStore, id: &str) -> Vec<String> {
-    t.engine
-        .list_secret_version_ids(
-            &root(),
-            ListSecretVersionIdsInput {
-                secret_id: id.into(),
-                include_deprecated: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("list versions {id}: {e}"))
-        .versions
-        .into_iter()
-        .map(|v| v.version_id)
-        .collect()
+    let mut out = Vec::new();
+    let mut next_token = None;
+    loop {
+        let page = t
+            .engine
+            .list_secret_version_ids(
+                &root(),
+                ListSecretVersionIdsInput {
+                    secret_id: id.into(),
+                    include_deprecated: true,
+                    next_token: next_token.take(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("list versions {id}: {e}"));
+        out.extend(page.versions.into_iter().map(|v| v.version_id));
+        match page.next_token {
+            Some(tok) => next_token = Some(tok),
+            None => return out,
+        }
+    }
 }
+
+/// Request ids of the audit probes below start with this, so the probes' own events (and
+/// any purge a probe happens to perform) can be told apart from the events under test.
+const PROBE: &str = "audit-probe-";
 
 /// The whole audit log, newest first, as it was before this query (the query itself is
 /// audited as `ListAuditEvents` right after it reads).
 pub async fn audit_log(t: &TestStore) -> Vec<AuditEvent> {
+    let mut ctx = root();
+    ctx.request_id = format!("{PROBE}{}", ctx.request_id);
     t.engine
         .query_audit(
-            &root(),
+            &ctx,
             &AuditFilter {
                 limit: Some(10_000),
                 ..Default::default()
@@ -152,20 +172,17 @@ pub async fn audit_log(t: &TestStore) -> Vec<AuditEvent> {
         .events
 }
 
-/// The sequence number the next event will get, after the probe query's own event.
+/// The newest sequence number now; pass it to [`audit_since`].
 pub async fn audit_mark(t: &TestStore) -> i64 {
-    let head = audit_log(t).await.first().map_or(0, |e| e.seq);
-    // The probe above wrote one `ListAuditEvents` event at head + 1.
-    head + 1
+    audit_log(t).await.first().map_or(0, |e| e.seq)
 }
 
-/// Events written after `mark` (see [`audit_mark`]), oldest first, without the
-/// `ListAuditEvents` events of the probes themselves.
+/// Events written after `mark`, oldest first, without the probes' own events.
 pub async fn audit_since(t: &TestStore, mark: i64) -> Vec<AuditEvent> {
     let mut events: Vec<AuditEvent> = audit_log(t)
         .await
         .into_iter()
-        .filter(|e| e.seq > mark)
+        .filter(|e| e.seq > mark && !e.request_id.starts_with(PROBE))
         .collect();
     events.reverse();
     events
@@ -177,7 +194,9 @@ pub async fn raw_pool(t: &TestStore) -> sqlx::SqlitePool {
     let opts = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(t.path())
         .read_only(true);
-    sqlx::SqlitePool::connect_with(opts).await.expect("open store read-only")
+    sqlx::SqlitePool::connect_with(opts)
+        .await
+        .expect("open store read-only")
 }
 
 /// `(key_id, material_version)` of a version, read from the store file.

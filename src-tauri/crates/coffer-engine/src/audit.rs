@@ -284,7 +284,11 @@ impl ChainReport {
 
 impl Engine {
     /// Queries the audit log, newest first.
-    pub async fn query_audit(&self, ctx: &RequestContext, filter: &AuditFilter) -> Result<AuditPage> {
+    pub async fn query_audit(
+        &self,
+        ctx: &RequestContext,
+        filter: &AuditFilter,
+    ) -> Result<AuditPage> {
         let mut op = self.begin(ctx, "ListAuditEvents").await?;
         let result = async {
             self.authorize(&mut op, None)?;
@@ -295,20 +299,23 @@ impl Engine {
                     t.strip_prefix("seq:")
                         .and_then(|s| s.parse::<i64>().ok())
                         .ok_or_else(|| {
-                            Error::new(ErrorCode::InvalidNextToken, "The NextToken value is invalid.")
+                            Error::new(
+                                ErrorCode::InvalidNextToken,
+                                "The NextToken value is invalid.",
+                            )
                         })?,
                 ),
             };
-            let resource_prefix = match &filter.secret {
+            let resource = match &filter.secret {
                 None => None,
-                Some(id) => Some(self.audit_resource_prefix(&mut op, id).await?),
+                Some(id) => Some(self.audit_resource(&mut op, id).await?),
             };
             let q = AuditQuery {
                 from: filter.from.map(|t| t.timestamp_millis()),
                 to: filter.to.map(|t| t.timestamp_millis()),
                 principal: filter.principal.clone(),
                 action: filter.action.clone(),
-                resource_prefix,
+                resource,
                 outcome: filter.outcome.clone(),
                 decision: filter.decision.clone(),
                 text: filter.text.clone().filter(|t| !t.is_empty()),
@@ -332,9 +339,9 @@ impl Engine {
         self.finish(op, result).await
     }
 
-    /// The ARN prefix to search the log for: a live secret's ARN, else the partial ARN the
-    /// name would have (so events of deleted secrets are still found).
-    async fn audit_resource_prefix(&self, op: &mut crate::Op<'_>, id: &str) -> Result<String> {
+    /// The ARN to search the log for: a live secret's ARN, else the partial ARN the name
+    /// would have (so events of deleted and re-created secrets are found too).
+    async fn audit_resource(&self, op: &mut crate::Op<'_>, id: &str) -> Result<String> {
         if id.starts_with("arn:") {
             return Ok(id.to_owned());
         }
@@ -342,7 +349,7 @@ impl Engine {
             return Ok(s.arn);
         }
         Ok(format!(
-            "arn:aws:secretsmanager:{}:{}:secret:{}-",
+            "arn:aws:secretsmanager:{}:{}:secret:{}",
             op.region, self.inner.account_id, id
         ))
     }
@@ -350,8 +357,32 @@ impl Engine {
     /// Walks the whole chain and reports the first event that does not verify: an edited,
     /// inserted, deleted or reordered row, or a tail shorter than the anchor file says.
     pub async fn verify_audit(&self, ctx: &RequestContext) -> Result<ChainReport> {
+        let mut op = self.begin(ctx, "VerifyAuditLog").await?;
+        if let Err(e) = self.authorize(&mut op, None) {
+            return self.finish(op, Err(e)).await;
+        }
+        let report = self.walk_audit_chain().await;
+        if let Ok(r) = &report {
+            op.event.detail("eventsChecked", r.events);
+            op.event.detail("intact", r.is_intact());
+            if let Some(seq) = r.first_bad_seq {
+                op.event.detail("firstBadSeq", seq);
+            }
+        }
+        self.finish(op, report).await
+    }
+
+    /// The chain walk behind [`Engine::verify_audit`]. Reads committed rows through the
+    /// pool, so the verification's own (uncommitted) event is not part of what it checks.
+    async fn walk_audit_chain(&self) -> Result<ChainReport> {
         let keys = self.keyring()?;
-        let mut conn = self.inner.store.pool().acquire().await.map_err(Error::internal)?;
+        let mut conn = self
+            .inner
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(Error::internal)?;
         let mut expected_seq = 1i64;
         let mut prev_mac = GENESIS.to_vec();
         let mut checked = 0i64;
@@ -397,14 +428,24 @@ impl Engine {
                     )),
                 },
                 Some((anchor_seq, anchor_mac_hex)) => {
-                    let mut conn = self.inner.store.pool().acquire().await.map_err(Error::internal)?;
+                    let mut conn = self
+                        .inner
+                        .store
+                        .pool()
+                        .acquire()
+                        .await
+                        .map_err(Error::internal)?;
                     let row = coffer_store::audit_chain_batch(&mut conn, anchor_seq - 1, 1).await?;
                     match row.first() {
-                        Some(r) if r.seq == anchor_seq && hex(&r.mac) != anchor_mac_hex => ChainReport {
-                            events: checked,
-                            first_bad_seq: Some(anchor_seq),
-                            problem: Some("the chain was rewritten after the anchor was recorded".into()),
-                        },
+                        Some(r) if r.seq == anchor_seq && hex(&r.mac) != anchor_mac_hex => {
+                            ChainReport {
+                                events: checked,
+                                first_bad_seq: Some(anchor_seq),
+                                problem: Some(
+                                    "the chain was rewritten after the anchor was recorded".into(),
+                                ),
+                            }
+                        }
                         _ => ChainReport {
                             events: checked,
                             first_bad_seq: None,
@@ -419,15 +460,7 @@ impl Engine {
                 },
             },
         };
-        // Verification is itself an audited operation.
-        let mut op = self.begin(ctx, "VerifyAuditLog").await?;
-        self.authorize(&mut op, None)?;
-        op.event.detail("eventsChecked", report.events);
-        op.event.detail("intact", report.is_intact());
-        if let Some(seq) = report.first_bad_seq {
-            op.event.detail("firstBadSeq", seq);
-        }
-        self.finish(op, Ok(report)).await
+        Ok(report)
     }
 
     fn anchor_path(&self) -> PathBuf {
@@ -445,7 +478,13 @@ impl Engine {
     /// Records the chain head outside the database (write temp, fsync, rename, fsync dir),
     /// so that deleting the newest events, or rolling the file back, is detectable.
     pub async fn write_audit_anchor(&self) -> Result<()> {
-        let mut conn = self.inner.store.pool().acquire().await.map_err(Error::internal)?;
+        let mut conn = self
+            .inner
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(Error::internal)?;
         let Some((seq, mac)) = coffer_store::audit_head(&mut conn).await? else {
             return Ok(());
         };

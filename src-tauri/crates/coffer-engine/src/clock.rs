@@ -38,7 +38,8 @@ impl ManualClock {
 
     /// Moves the clock forward (or backward, with a negative duration).
     pub fn advance(&self, by: chrono::Duration) {
-        self.millis.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        self.millis
+            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
     }
 
     /// Sets the clock.

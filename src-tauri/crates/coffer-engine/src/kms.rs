@@ -132,7 +132,9 @@ impl Engine {
     /// The region's default key, created on first use.
     pub(crate) async fn default_key(&self, op: &mut Op<'_>) -> Result<KeyRow> {
         let region = op.region.clone();
-        if let Some(k) = coffer_store::find_key_by_alias(op.tx.conn(), &region, DEFAULT_KEY_ALIAS).await? {
+        if let Some(k) =
+            coffer_store::find_key_by_alias(op.tx.conn(), &region, DEFAULT_KEY_ALIAS).await?
+        {
             return Ok(k);
         }
         self.insert_new_key(
@@ -190,16 +192,25 @@ impl Engine {
                     "Member must have length less than or equal to 8192",
                 ));
             }
-            let alias = alias.as_deref().map(validate_alias).transpose()?.map(str::to_owned);
+            let alias = alias
+                .as_deref()
+                .map(validate_alias)
+                .transpose()?
+                .map(str::to_owned);
             if let Some(a) = &alias {
-                if coffer_store::find_key_by_alias(op.tx.conn(), &op.region, a).await?.is_some() {
+                if coffer_store::find_key_by_alias(op.tx.conn(), &op.region, a)
+                    .await?
+                    .is_some()
+                {
                     return Err(Error::new(
                         ErrorCode::ResourceExists,
                         format!("An alias with the name alias/{a} already exists"),
                     ));
                 }
             }
-            let row = self.insert_new_key(&mut op, alias, description, false).await?;
+            let row = self
+                .insert_new_key(&mut op, alias, description, false)
+                .await?;
             op.event.resource_arn = Some(row.arn.clone());
             Ok(KeyMetadata::from(row))
         }
@@ -273,7 +284,8 @@ impl Engine {
                 return Err(Error::invalid_request(format!("{} is disabled.", row.arn)));
             }
             let next = row.current_material + 1;
-            let v = u32::try_from(next).map_err(|_| Error::invalid_request("Too many rotations."))?;
+            let v =
+                u32::try_from(next).map_err(|_| Error::invalid_request("Too many rotations."))?;
             let material = KeyMaterial::generate();
             let wrapped = op.keys.root().wrap_key_material(&material, &row.key_id, v);
             coffer_store::insert_material(

@@ -126,9 +126,20 @@ impl Engine {
             .map_err(|e| Error::new(ErrorCode::InvalidParameter, e.to_string()))?;
         let store_id = uuid::Uuid::new_v4().as_bytes().to_vec();
         let (root, kdf_header, wrapped_root) =
-            coffer_crypto::create_root(password, options.kdf, &store_id).map_err(Error::internal)?;
+            coffer_crypto::create_root(password, options.kdf, &store_id)
+                .map_err(Error::internal)?;
         let store = Store::create(path).await?;
-        match Self::init_store(store, store_id, root, kdf_header, wrapped_root, options, clock).await {
+        match Self::init_store(
+            store,
+            store_id,
+            root,
+            kdf_header,
+            wrapped_root,
+            options,
+            clock,
+        )
+        .await
+        {
             Ok(engine) => Ok(engine),
             Err(e) => {
                 // Leave no half-made store behind: a later `init` must be able to retry.
@@ -192,15 +203,18 @@ impl Engine {
         };
         let store = Store::open(path).await.map_err(unreadable)?;
         let mut conn = store.pool().acquire().await.map_err(Error::internal)?;
-        let meta = coffer_store::load_meta(&mut conn).await.map_err(unreadable)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::StoreUnavailable,
-                format!(
-                    "{} is not an initialised Coffer store (run `coffer init`)",
-                    path.display()
-                ),
-            )
-        })?;
+        let meta = coffer_store::load_meta(&mut conn)
+            .await
+            .map_err(unreadable)?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::StoreUnavailable,
+                    format!(
+                        "{} is not an initialised Coffer store (run `coffer init`)",
+                        path.display()
+                    ),
+                )
+            })?;
         drop(conn);
         Ok(Engine {
             inner: Arc::new(Inner {
@@ -267,9 +281,11 @@ impl Engine {
                         .map_err(keyring::unseal_error)?;
                     let params = match kdf {
                         Some(p) => p,
-                        None => coffer_crypto::KdfHeader::decode(&header)
-                            .map_err(keyring::unseal_error)?
-                            .params,
+                        None => {
+                            coffer_crypto::KdfHeader::decode(&header)
+                                .map_err(keyring::unseal_error)?
+                                .params
+                        }
                     };
                     params
                         .check()
@@ -396,7 +412,12 @@ impl Engine {
                 // every operation sees AWS's state even without a background sweep.
                 let due = match coffer_store::secrets_due_for_purge(op.tx.conn(), now).await {
                     Ok(d) => d,
-                    Err(e) => return self.finish::<()>(op, Err(e.into())).await.map(|_| unreachable!()),
+                    Err(e) => {
+                        return self
+                            .finish::<()>(op, Err(e.into()))
+                            .await
+                            .map(|_| unreachable!());
+                    }
                 };
                 for s in &due {
                     if let Err(e) = self.purge(&mut op, s).await {

@@ -836,8 +836,10 @@ pub struct AuditQuery {
     pub principal: Option<String>,
     /// Exact action name.
     pub action: Option<String>,
-    /// Resource ARN prefix (an ARN, or a partial ARN without the random suffix).
-    pub resource_prefix: Option<String>,
+    /// A secret's ARN, full or partial (without the `-xxxxxx` suffix): matches that exact
+    /// ARN, or the partial ARN followed by `-` and exactly six characters — so `app` never
+    /// matches the events of `app-2`.
+    pub resource: Option<String>,
     /// Exact outcome (`ok` / `error`).
     pub outcome: Option<String>,
     /// Exact decision (`allowed` / `denied`).
@@ -865,8 +867,11 @@ pub async fn query_audit(c: &mut SqliteConnection, q: &AuditQuery) -> Result<Vec
     if q.action.is_some() {
         sql.push_str(" AND action = ?");
     }
-    if q.resource_prefix.is_some() {
-        sql.push_str(" AND substr(resource_arn, 1, length(?1p)) = ?1p");
+    if q.resource.is_some() {
+        sql.push_str(
+            " AND (resource_arn = ?1r OR (substr(resource_arn, 1, length(?1p)) = ?1p \
+             AND length(resource_arn) = length(?1p) + 6))",
+        );
     }
     if q.outcome.is_some() {
         sql.push_str(" AND outcome = ?");
@@ -886,9 +891,11 @@ pub async fn query_audit(c: &mut SqliteConnection, q: &AuditQuery) -> Result<Vec
     }
     sql.push_str(" ORDER BY seq DESC LIMIT ?");
     // Numbered placeholders are reused above; rewrite them to plain `?` with repeated binds.
-    let resource_uses = sql.matches("?1p").count();
     let text_uses = sql.matches("?2t").count();
-    let sql = sql.replace("?1p", "?").replace("?2t", "?");
+    let sql = sql
+        .replace("?1r", "?")
+        .replace("?1p", "?")
+        .replace("?2t", "?");
     let mut query = sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql));
     if let Some(v) = q.from {
         query = query.bind(v);
@@ -902,9 +909,11 @@ pub async fn query_audit(c: &mut SqliteConnection, q: &AuditQuery) -> Result<Vec
     if let Some(v) = &q.action {
         query = query.bind(v.clone());
     }
-    if let Some(v) = &q.resource_prefix {
-        for _ in 0..resource_uses {
-            query = query.bind(v.clone());
+    if let Some(v) = &q.resource {
+        let prefix = format!("{v}-");
+        query = query.bind(v.clone());
+        for _ in 0..3 {
+            query = query.bind(prefix.clone());
         }
     }
     if let Some(v) = &q.outcome {

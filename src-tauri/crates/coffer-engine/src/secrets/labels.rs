@@ -61,7 +61,9 @@ pub fn update_stage(
 ) -> Result<LabelMap> {
     for id in remove_from.iter().chain(move_to.iter()) {
         if !exists(id) {
-            return Err(Error::invalid_parameter(format!("Not a valid version: {id}")));
+            return Err(Error::invalid_parameter(format!(
+                "Not a valid version: {id}"
+            )));
         }
     }
     let holder = map.get(label).map(String::as_str);
@@ -117,8 +119,7 @@ pub fn update_stage(
     quota(next)
 }
 
-/// The labels of one version, sorted as AWS lists them (AWSCURRENT, AWSPENDING,
-/// AWSPREVIOUS, then custom labels alphabetically — the map's order).
+/// The labels of one version, in byte order of the label (the map's order).
 pub fn labels_of<'a>(map: &'a LabelMap, version: &str) -> Vec<&'a str> {
     map.iter()
         .filter(|(_, v)| v.as_str() == version)
@@ -130,7 +131,9 @@ pub fn labels_of<'a>(map: &'a LabelMap, version: &str) -> Vec<&'a str> {
 pub fn by_version(map: &LabelMap) -> BTreeMap<&str, Vec<&str>> {
     let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (label, version) in map {
-        out.entry(version.as_str()).or_default().push(label.as_str());
+        out.entry(version.as_str())
+            .or_default()
+            .push(label.as_str());
     }
     out
 }

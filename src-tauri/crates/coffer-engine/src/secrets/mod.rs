@@ -290,7 +290,10 @@ impl Engine {
     /// Like [`Engine::find_secret`] but a missing secret is `ResourceNotFoundException`,
     /// and the audit event learns the ARN.
     pub(crate) async fn require_secret(&self, op: &mut Op<'_>, id: &str) -> Result<SecretRow> {
-        let s = self.find_secret(op, id).await?.ok_or_else(Error::not_found)?;
+        let s = self
+            .find_secret(op, id)
+            .await?
+            .ok_or_else(Error::not_found)?;
         op.event.resource_arn = Some(s.arn.clone());
         Ok(s)
     }
@@ -305,11 +308,19 @@ impl Engine {
     ) -> Result<VersionRow> {
         let key = coffer_store::find_key(op.tx.conn(), &secret.key_id)
             .await?
-            .ok_or_else(|| Error::new(ErrorCode::EncryptionFailure, "The secret's KMS key does not exist."))?;
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::EncryptionFailure,
+                    "The secret's KMS key does not exist.",
+                )
+            })?;
         if !key.enabled {
             return Err(Error::new(
                 ErrorCode::EncryptionFailure,
-                format!("Access to KMS is not allowed: the key {} is disabled.", key.arn),
+                format!(
+                    "Access to KMS is not allowed: the key {} is disabled.",
+                    key.arn
+                ),
             ));
         }
         let material_version = key.current_material;
@@ -324,8 +335,10 @@ impl Engine {
         let sealed = material
             .seal_value(&ctx, &value.encode())
             .map_err(|_| Error::new(ErrorCode::EncryptionFailure, "Encryption failed."))?;
-        let wraps = coffer_store::bump_wrap_count(op.tx.conn(), &key.key_id, material_version).await?;
-        op.event.detail("valueHash", op.keys.audit_hash(value.bytes().expose()));
+        let wraps =
+            coffer_store::bump_wrap_count(op.tx.conn(), &key.key_id, material_version).await?;
+        op.event
+            .detail("valueHash", op.keys.audit_hash(value.bytes().expose()));
         if wraps >= WRAP_ROTATION_THRESHOLD {
             op.event.detail("keyMaterialExhausted", true);
         }
@@ -362,7 +375,10 @@ impl Engine {
         if !key.enabled {
             return Err(Error::new(
                 ErrorCode::DecryptionFailure,
-                format!("Access to KMS is not allowed: the key {} is disabled.", key.arn),
+                format!(
+                    "Access to KMS is not allowed: the key {} is disabled.",
+                    key.arn
+                ),
             ));
         }
         let keys = op.keys.clone();

@@ -139,7 +139,9 @@ impl SortBy {
             _ => {
                 return Err(Error::new(
                     ErrorCode::Validation,
-                    format!("1 validation error detected: Value '{s}' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]"),
+                    format!(
+                        "1 validation error detected: Value '{s}' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]"
+                    ),
                 ));
             }
         })
@@ -223,7 +225,12 @@ fn decode_token(token: &str) -> Result<usize> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("coffer:v1:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| Error::new(ErrorCode::InvalidNextToken, "The NextToken value is invalid."))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidNextToken,
+                "The NextToken value is invalid.",
+            )
+        })
 }
 
 fn page_size(member: &str, v: Option<i64>, max: i64, default: i64) -> Result<usize> {
@@ -232,11 +239,15 @@ fn page_size(member: &str, v: Option<i64>, max: i64, default: i64) -> Result<usi
         Some(n) if (1..=max).contains(&n) => Ok(n as usize),
         Some(n) if n < 1 => Err(Error::new(
             ErrorCode::Validation,
-            format!("1 validation error detected: Value '{n}' at '{member}' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+            format!(
+                "1 validation error detected: Value '{n}' at '{member}' failed to satisfy constraint: Member must have value greater than or equal to 1"
+            ),
         )),
         Some(n) => Err(Error::new(
             ErrorCode::Validation,
-            format!("1 validation error detected: Value '{n}' at '{member}' failed to satisfy constraint: Member must have value less than or equal to {max}"),
+            format!(
+                "1 validation error detected: Value '{n}' at '{member}' failed to satisfy constraint: Member must have value less than or equal to {max}"
+            ),
         )),
     }
 }
@@ -283,8 +294,13 @@ impl Engine {
         let result = async {
             self.authorize(&mut op, None)?;
             let secret = self.require_secret(&mut op, &input.secret_id).await?;
-            self.read_value(&mut op, &secret, input.version_id.as_deref(), input.version_stage.as_deref())
-                .await
+            self.read_value(
+                &mut op,
+                &secret,
+                input.version_id.as_deref(),
+                input.version_stage.as_deref(),
+            )
+            .await
         }
         .await;
         self.finish(op, result).await
@@ -344,7 +360,10 @@ impl Engine {
             .await?
             .ok_or_else(missing)?;
         op.event.version_id = Some(vid.clone());
-        let value = self.open_value(op, secret, &version).await?.ok_or_else(missing)?;
+        let value = self
+            .open_value(op, secret, &version)
+            .await?
+            .ok_or_else(missing)?;
         let day = day_of(op.now);
         coffer_store::touch_secret_access(op.tx.conn(), secret.id, day).await?;
         coffer_store::touch_version_access(op.tx.conn(), secret.id, &vid, day).await?;
@@ -450,7 +469,11 @@ impl Engine {
     }
 
     /// DescribeSecret (works on a secret scheduled for deletion).
-    pub async fn describe_secret(&self, ctx: &RequestContext, secret_id: &str) -> Result<SecretDescription> {
+    pub async fn describe_secret(
+        &self,
+        ctx: &RequestContext,
+        secret_id: &str,
+    ) -> Result<SecretDescription> {
         let mut op = self.begin(ctx, "DescribeSecret").await?;
         let result = async {
             self.authorize(&mut op, None)?;
@@ -508,7 +531,11 @@ impl Engine {
 
     /// ListSecrets: filters, sort, pagination; secrets scheduled for deletion only with
     /// `include_planned_deletion`.
-    pub async fn list_secrets(&self, ctx: &RequestContext, input: ListSecretsInput) -> Result<ListSecretsOutput> {
+    pub async fn list_secrets(
+        &self,
+        ctx: &RequestContext,
+        input: ListSecretsInput,
+    ) -> Result<ListSecretsOutput> {
         let mut op = self.begin(ctx, "ListSecrets").await?;
         let result = async {
             self.authorize(&mut op, None)?;
@@ -649,7 +676,11 @@ impl Engine {
     }
 
     /// GetRandomPassword (AWS's rules; a CSPRNG with required characters at random places).
-    pub async fn get_random_password(&self, ctx: &RequestContext, rules: PasswordRules) -> Result<SecretBytes> {
+    pub async fn get_random_password(
+        &self,
+        ctx: &RequestContext,
+        rules: PasswordRules,
+    ) -> Result<SecretBytes> {
         let mut op = self.begin(ctx, "GetRandomPassword").await?;
         let result = async {
             self.authorize(&mut op, None)?;

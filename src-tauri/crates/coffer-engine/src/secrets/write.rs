@@ -6,8 +6,9 @@ use coffer_store::{SecretRow, VersionRow};
 
 use super::labels::{self, LabelMap};
 use super::{
-    MAX_TAGS, MAX_VERSIONS, PRUNE_MIN_AGE_MS, SecretValue, Tag, date, new_token, validate_description,
-    validate_name, validate_stage, validate_tags, validate_token, validate_version_id,
+    MAX_TAGS, MAX_VERSIONS, PRUNE_MIN_AGE_MS, SecretValue, Tag, date, new_token,
+    validate_description, validate_name, validate_stage, validate_tags, validate_token,
+    validate_version_id,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::{Engine, Op, Principal, RequestContext, Source};
@@ -153,7 +154,12 @@ async fn load_labels(op: &mut Op<'_>, secret_id: i64) -> Result<LabelMap> {
 }
 
 /// Writes the difference between two label maps.
-async fn write_labels(op: &mut Op<'_>, secret_id: i64, old: &LabelMap, new: &LabelMap) -> Result<()> {
+async fn write_labels(
+    op: &mut Op<'_>,
+    secret_id: i64,
+    old: &LabelMap,
+    new: &LabelMap,
+) -> Result<()> {
     for label in old.keys().filter(|l| !new.contains_key(*l)) {
         coffer_store::remove_label(op.tx.conn(), secret_id, label).await?;
     }
@@ -252,9 +258,12 @@ impl Engine {
         if count <= MAX_VERSIONS {
             return Ok(());
         }
-        let candidates =
-            coffer_store::deprecated_versions_before(op.tx.conn(), secret_id, op.now - PRUNE_MIN_AGE_MS)
-                .await?;
+        let candidates = coffer_store::deprecated_versions_before(
+            op.tx.conn(),
+            secret_id,
+            op.now - PRUNE_MIN_AGE_MS,
+        )
+        .await?;
         let excess = (count - MAX_VERSIONS) as usize;
         let mut pruned = Vec::new();
         for v in candidates.into_iter().take(excess) {
@@ -278,7 +287,11 @@ impl Engine {
         self.finish(op, result).await
     }
 
-    async fn create_secret_in(&self, op: &mut Op<'_>, input: CreateSecretInput) -> Result<CreateSecretOutput> {
+    async fn create_secret_in(
+        &self,
+        op: &mut Op<'_>,
+        input: CreateSecretInput,
+    ) -> Result<CreateSecretOutput> {
         self.authorize(op, None)?;
         validate_name(&input.name)?;
         if let Some(d) = &input.description {
@@ -292,11 +305,17 @@ impl Engine {
         }
         validate_tags(&input.tags)?;
         if input.tags.len() > MAX_TAGS {
-            return Err(Error::validation("tags", "Member must have length less than or equal to 50"));
+            return Err(Error::validation(
+                "tags",
+                "Member must have length less than or equal to 50",
+            ));
         }
         if let Some(t) = &input.secret_type {
             if t.chars().count() > 256 {
-                return Err(Error::validation("type", "Member must have length less than or equal to 256"));
+                return Err(Error::validation(
+                    "type",
+                    "Member must have length less than or equal to 256",
+                ));
             }
         }
         if !input.add_replica_regions.is_empty() {
@@ -306,7 +325,8 @@ impl Engine {
         }
         let region = op.region.clone();
         op.event.detail("name", input.name.as_str());
-        let mut existing = coffer_store::find_secret_by_name(op.tx.conn(), &region, &input.name).await?;
+        let mut existing =
+            coffer_store::find_secret_by_name(op.tx.conn(), &region, &input.name).await?;
         if let Some(s) = &existing {
             if s.deletion_date.is_some_and(|d| d <= op.now) {
                 self.purge(op, s).await?;
@@ -334,7 +354,10 @@ impl Engine {
             }
             return Err(Error::new(
                 ErrorCode::ResourceExists,
-                format!("The operation failed because the secret {} already exists.", input.name),
+                format!(
+                    "The operation failed because the secret {} already exists.",
+                    input.name
+                ),
             ));
         }
         let key = match input.kms_key_id.as_deref() {
@@ -347,7 +370,11 @@ impl Engine {
             region,
             name: input.name.clone(),
             description: input.description.clone(),
-            kms_key_id: input.kms_key_id.clone().filter(|k| !k.is_empty()),
+            // AWS omits KmsKeyId for the managed default key, even when it was named.
+            kms_key_id: input
+                .kms_key_id
+                .clone()
+                .filter(|k| !k.is_empty() && !key.managed),
             key_id: key.key_id.clone(),
             secret_type: input.secret_type.clone(),
             owning_service: None,
@@ -410,7 +437,9 @@ impl Engine {
             let token = input.client_request_token.clone().unwrap_or_else(new_token);
             op.event.version_id = Some(token.clone());
             op.event.detail("versionStages", stages.clone());
-            let (labels, changed) = self.store_version(&mut op, &secret, &token, value, &stages).await?;
+            let (labels, changed) = self
+                .store_version(&mut op, &secret, &token, value, &stages)
+                .await?;
             if changed {
                 secret.last_changed_at = op.now;
                 coffer_store::update_secret(op.tx.conn(), &secret).await?;
@@ -465,11 +494,13 @@ impl Engine {
                 };
                 if key.key_id != secret.key_id {
                     secret.key_id = key.key_id.clone();
-                    secret.kms_key_id = Some(spec.clone()).filter(|s| !s.is_empty());
+                    secret.kms_key_id =
+                        Some(spec.clone()).filter(|s| !s.is_empty() && !key.managed);
                     self.reencrypt_labelled(&mut op, &secret).await?;
                     op.event.detail("kmsKeyId", key.arn.clone());
                 } else {
-                    secret.kms_key_id = Some(spec.clone()).filter(|s| !s.is_empty());
+                    secret.kms_key_id =
+                        Some(spec.clone()).filter(|s| !s.is_empty() && !key.managed);
                 }
                 changed = true;
             }
@@ -477,7 +508,13 @@ impl Engine {
             if let Some(value) = &input.value {
                 let token = input.client_request_token.clone().unwrap_or_else(new_token);
                 let (_, created) = self
-                    .store_version(&mut op, &secret, &token, value, &[super::AWSCURRENT.to_owned()])
+                    .store_version(
+                        &mut op,
+                        &secret,
+                        &token,
+                        value,
+                        &[super::AWSCURRENT.to_owned()],
+                    )
                     .await?;
                 changed |= created;
                 op.event.version_id = Some(token.clone());
@@ -542,7 +579,8 @@ impl Engine {
                 return Err(Error::marked_for_deletion());
             }
             op.event.version_id = input.move_to_version_id.clone();
-            op.event.detail("versionStage", input.version_stage.as_str());
+            op.event
+                .detail("versionStage", input.version_stage.as_str());
             if let Some(r) = &input.remove_from_version_id {
                 op.event.detail("removeFromVersionId", r.as_str());
             }
@@ -695,12 +733,20 @@ impl Engine {
     }
 
     /// TagResource: adds tags, overwriting the value of an existing key.
-    pub async fn tag_resource(&self, ctx: &RequestContext, secret_id: &str, tags: Vec<Tag>) -> Result<()> {
+    pub async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        secret_id: &str,
+        tags: Vec<Tag>,
+    ) -> Result<()> {
         let mut op = self.begin(ctx, "TagResource").await?;
         let result = async {
             self.authorize(&mut op, None)?;
             if tags.is_empty() {
-                return Err(Error::validation("tags", "Member must have length greater than or equal to 1"));
+                return Err(Error::validation(
+                    "tags",
+                    "Member must have length greater than or equal to 1",
+                ));
             }
             validate_tags(&tags)?;
             let mut secret = self.require_secret(&mut op, secret_id).await?;
@@ -708,7 +754,8 @@ impl Engine {
                 return Err(Error::marked_for_deletion());
             }
             let existing = coffer_store::list_tags(op.tx.conn(), secret.id).await?;
-            let mut keys: std::collections::BTreeSet<&str> = existing.iter().map(|(k, _)| k.as_str()).collect();
+            let mut keys: std::collections::BTreeSet<&str> =
+                existing.iter().map(|(k, _)| k.as_str()).collect();
             for t in &tags {
                 keys.insert(&t.key);
             }
@@ -720,7 +767,10 @@ impl Engine {
             for t in &tags {
                 coffer_store::upsert_tag(op.tx.conn(), secret.id, &t.key, &t.value).await?;
             }
-            op.event.detail("tagKeys", tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>());
+            op.event.detail(
+                "tagKeys",
+                tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
+            );
             secret.last_changed_at = op.now;
             coffer_store::update_secret(op.tx.conn(), &secret).await?;
             Ok(())
@@ -730,7 +780,12 @@ impl Engine {
     }
 
     /// UntagResource: removes tag keys (missing keys are ignored).
-    pub async fn untag_resource(&self, ctx: &RequestContext, secret_id: &str, keys: Vec<String>) -> Result<()> {
+    pub async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        secret_id: &str,
+        keys: Vec<String>,
+    ) -> Result<()> {
         let mut op = self.begin(ctx, "UntagResource").await?;
         let result = async {
             self.authorize(&mut op, None)?;
