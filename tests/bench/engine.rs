@@ -4,8 +4,9 @@
 //! 1. Durable `PutSecretValue` rate on one secret (~1 KiB string value; each put is one
 //!    fsynced `BEGIN IMMEDIATE` transaction with its audit row) versus a raw baseline: a
 //!    1 KiB blob `INSERT`, one transaction each, through sqlx with the store's pragmas
-//!    (WAL, `synchronous=FULL`). Rounds alternate so disk and cache noise hits both sides;
-//!    the medians give the engine/raw ratio (goal >= 0.5).
+//!    (WAL, `synchronous=FULL`). The two sides are interleaved operation by operation, so
+//!    load and disk noise hit both alike; the median round gives the engine/raw ratio
+//!    (goal >= 0.5).
 //! 2. `GetSecretValue` latency in-process (mean, p50, p99). Every read is audited, so each
 //!    call is also a durable write transaction.
 //! 3. `ListSecrets` first page (100, no filters, default sort) over 100,000 secrets (goal
@@ -32,10 +33,10 @@ use sqlx::{Connection, SqliteConnection, SqlitePool};
 const PASSWORD: &str = "bench horse battery staple";
 /// Size of the value each put stores, and of the raw baseline's blob.
 const VALUE_BYTES: usize = 1024;
-/// Sequential puts (and raw inserts) per round.
-const PUTS_PER_ROUND: usize = 500;
-/// Rounds per side; the median round counts.
-const PUT_ROUNDS: usize = 3;
+/// Puts (and raw inserts) per round.
+const PUTS_PER_ROUND: usize = 200;
+/// Rounds; the median round's engine/raw ratio is the result.
+const PUT_ROUNDS: usize = 9;
 /// Untimed operations per side before the first round.
 const PUT_WARMUP: usize = 20;
 /// Timed `GetSecretValue` calls.
@@ -65,8 +66,13 @@ async fn main() -> Result<()> {
 
     let (engine, secret) = new_engine(&dir.0.join("put.db")).await?;
     let raw = raw_pool(&dir.0.join("raw.db")).await?;
-    let sqlite_version: (String,) = sqlx::query_as("SELECT sqlite_version()").fetch_one(&raw).await?;
-    println!("sqlite:  {}, journal_mode=WAL, synchronous=FULL", sqlite_version.0);
+    let sqlite_version: (String,) = sqlx::query_as("SELECT sqlite_version()")
+        .fetch_one(&raw)
+        .await?;
+    println!(
+        "sqlite:  {}, journal_mode=WAL, synchronous=FULL",
+        sqlite_version.0
+    );
 
     bench_puts(&engine, &secret, &raw).await?;
     raw.close().await;
@@ -76,42 +82,62 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// 1. Engine puts versus raw inserts, alternating which side goes first each round.
+/// Part 1: engine puts versus raw inserts, interleaved one operation at a time (the side that
+/// goes first in each pair alternates by round), so load and disk noise on a shared machine
+/// lands on both sides alike.
 async fn bench_puts(engine: &Engine, secret: &str, raw: &SqlitePool) -> Result<()> {
     println!();
-    println!("-- 1. durable PutSecretValue vs raw SQLite INSERT ({VALUE_BYTES} B, one fsynced transaction each) --");
+    println!(
+        "-- 1. durable PutSecretValue vs raw SQLite INSERT ({VALUE_BYTES} B, one fsynced transaction each) --"
+    );
+    println!(
+        "   {PUT_ROUNDS} rounds x {PUTS_PER_ROUND} ops per side, interleaved op by op; one secret (its versions accumulate)"
+    );
     let value = value_text();
     let blob = value.as_bytes().to_vec();
-    engine_puts(engine, secret, &value, PUT_WARMUP).await?;
-    raw_inserts(raw, &blob, PUT_WARMUP).await?;
+    let ctx = RequestContext::root(Source::Cli);
+    for _ in 0..PUT_WARMUP {
+        engine_put(engine, &ctx, secret, &value).await?;
+        raw_insert(raw, &blob).await?;
+    }
 
-    let (mut eng_rates, mut raw_rates) = (Vec::new(), Vec::new());
+    let (mut eng_rates, mut raw_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut eng_lat, mut raw_lat) = (Vec::new(), Vec::new());
     for round in 0..PUT_ROUNDS {
-        let (e, r) = if round % 2 == 0 {
-            let e = engine_puts(engine, secret, &value, PUTS_PER_ROUND).await?;
-            (e, raw_inserts(raw, &blob, PUTS_PER_ROUND).await?)
-        } else {
-            let r = raw_inserts(raw, &blob, PUTS_PER_ROUND).await?;
-            (engine_puts(engine, secret, &value, PUTS_PER_ROUND).await?, r)
-        };
+        let engine_first = round % 2 == 0;
+        let (mut e, mut r) = (
+            Vec::with_capacity(PUTS_PER_ROUND),
+            Vec::with_capacity(PUTS_PER_ROUND),
+        );
+        for _ in 0..PUTS_PER_ROUND {
+            if engine_first {
+                e.push(engine_put(engine, &ctx, secret, &value).await?);
+                r.push(raw_insert(raw, &blob).await?);
+            } else {
+                r.push(raw_insert(raw, &blob).await?);
+                e.push(engine_put(engine, &ctx, secret, &value).await?);
+            }
+        }
         let (er, rr) = (rate(&e), rate(&r));
         println!(
-            "round {}: engine {er:8.1} ops/s   raw {rr:8.1} ops/s   ratio {:.3}{}",
+            "round {}: engine {er:7.1} ops/s   raw {rr:7.1} ops/s   ratio {:.3}",
             round + 1,
-            er / rr,
-            if round % 2 == 0 { "  (engine first)" } else { "  (raw first)" }
+            er / rr
         );
         eng_rates.push(er);
         raw_rates.push(rr);
+        ratios.push(er / rr);
         eng_lat.extend(e);
         raw_lat.extend(r);
     }
-    let (em, rm) = (median(&mut eng_rates), median(&mut raw_rates));
-    let ratio = em / rm;
+    let (em, rm, ratio) = (
+        median(&mut eng_rates),
+        median(&mut raw_rates),
+        median(&mut ratios),
+    );
     let (el, rl) = (Stats::of(&mut eng_lat), Stats::of(&mut raw_lat));
     println!(
-        "median:  engine {em:8.1} ops/s   raw {rm:8.1} ops/s   ratio engine/raw = {ratio:.3} (goal >= 0.5: {})",
+        "median:  engine {em:7.1} ops/s   raw {rm:7.1} ops/s   ratio engine/raw = {ratio:.3} (median of rounds; goal >= 0.5: {})",
         verdict(ratio >= 0.5)
     );
     println!("latency engine put: {el}");
@@ -124,44 +150,44 @@ async fn bench_puts(engine: &Engine, secret: &str, raw: &SqlitePool) -> Result<(
     Ok(())
 }
 
-/// `n` sequential puts of `value`; the duration of each.
-async fn engine_puts(engine: &Engine, secret: &str, value: &str, n: usize) -> Result<Vec<Duration>> {
-    let ctx = RequestContext::root(Source::Cli);
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let input = PutSecretValueInput {
-            secret_id: secret.to_owned(),
-            value: Some(SecretValue::string(value)),
-            ..PutSecretValueInput::default()
-        };
-        let t = Instant::now();
-        engine.put_secret_value(&ctx, input).await?;
-        out.push(t.elapsed());
-    }
-    Ok(out)
+/// One PutSecretValue of `value` (a new AWSCURRENT version); its duration.
+async fn engine_put(
+    engine: &Engine,
+    ctx: &RequestContext,
+    secret: &str,
+    value: &str,
+) -> Result<Duration> {
+    let input = PutSecretValueInput {
+        secret_id: secret.to_owned(),
+        value: Some(SecretValue::string(value)),
+        ..PutSecretValueInput::default()
+    };
+    let t = Instant::now();
+    engine.put_secret_value(ctx, input).await?;
+    Ok(t.elapsed())
 }
 
-/// `n` sequential one-row transactions, taken as the store takes its own.
-async fn raw_inserts(pool: &SqlitePool, blob: &[u8], n: usize) -> Result<Vec<Duration>> {
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("INSERT INTO raw (v) VALUES (?)")
-            .bind(blob)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        out.push(t.elapsed());
-    }
-    Ok(out)
+/// One one-row transaction, taken as the store takes its own; its duration.
+async fn raw_insert(pool: &SqlitePool, blob: &[u8]) -> Result<Duration> {
+    let t = Instant::now();
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query("INSERT INTO raw (v) VALUES (?)")
+        .bind(blob)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(t.elapsed())
 }
 
-/// 2. GetSecretValue latency on the secret the puts filled.
+/// Part 2: GetSecretValue latency on the secret the puts filled.
 async fn bench_gets(engine: &Engine, secret: &str) -> Result<()> {
     println!();
-    println!("-- 2. GetSecretValue in-process (AWSCURRENT of the secret above, {VALUE_BYTES} B) --");
-    println!("   note: every read is audited, so each call is also a durable (fsynced) write transaction");
+    println!(
+        "-- 2. GetSecretValue in-process (AWSCURRENT of the secret above, {VALUE_BYTES} B) --"
+    );
+    println!(
+        "   note: every read is audited, so each call is also a durable (fsynced) write transaction"
+    );
     let ctx = RequestContext::root(Source::Cli);
     let expected = value_text();
     let input = GetSecretValueInput {
@@ -177,7 +203,10 @@ async fn bench_gets(engine: &Engine, secret: &str) -> Result<()> {
         let t = Instant::now();
         let out = engine.get_secret_value(&ctx, input.clone()).await?;
         lat.push(t.elapsed());
-        ensure!(out.value.as_str() == Some(expected.as_str()), "read back a different value");
+        ensure!(
+            out.value.as_str() == Some(expected.as_str()),
+            "read back a different value"
+        );
     }
     let total = start.elapsed();
     let s = Stats::of(&mut lat);
@@ -192,17 +221,24 @@ async fn bench_gets(engine: &Engine, secret: &str) -> Result<()> {
     Ok(())
 }
 
-/// 3. ListSecrets over a store seeded with 100,000 secrets.
+/// Part 3: ListSecrets over a store seeded with 100,000 secrets.
 async fn bench_list(path: &Path) -> Result<()> {
     println!();
     println!("-- 3. ListSecrets first page (MaxResults 100) with {LIST_SECRETS} secrets --");
     let (engine, _) = new_engine(path).await?;
-    let (region, account) = (engine.default_region().to_owned(), engine.account_id().to_owned());
+    let (region, account) = (
+        engine.default_region().to_owned(),
+        engine.account_id().to_owned(),
+    );
     engine.close().await;
 
     let t = Instant::now();
     seed_secrets(path, &region, &account).await?;
-    println!("seeded {} rows by SQL in {:.2} s (not part of any measurement)", LIST_SECRETS - 1, t.elapsed().as_secs_f64());
+    println!(
+        "seeded {} rows by SQL in {:.2} s (not part of any measurement)",
+        LIST_SECRETS - 1,
+        t.elapsed().as_secs_f64()
+    );
 
     let engine = Engine::open(path, Arc::new(SystemClock)).await?;
     engine.unseal(&Password::from(PASSWORD)).await?;
@@ -218,13 +254,35 @@ async fn bench_list(path: &Path) -> Result<()> {
         ..ListSecretsInput::default()
     };
     let variants = [
-        ("no filter, default sort", "list_ms", plain, LIST_CALLS, Some(10.0)),
-        ("name prefix 'team3/'", "list_name_ms", filtered("name", "team3/"), LIST_CALLS_FILTERED, None),
-        ("all 'team3'", "list_all_ms", filtered("all", "team3"), LIST_CALLS_FILTERED, None),
+        (
+            "no filter, default sort",
+            "list_ms",
+            plain,
+            LIST_CALLS,
+            Some(10.0),
+        ),
+        (
+            "name prefix 'team3/'",
+            "list_name_ms",
+            filtered("name", "team3/"),
+            LIST_CALLS_FILTERED,
+            None,
+        ),
+        (
+            "all 'team3'",
+            "list_all_ms",
+            filtered("all", "team3"),
+            LIST_CALLS_FILTERED,
+            None,
+        ),
     ];
     for (label, key, input, calls, goal) in variants {
         let warm = engine.list_secrets(&ctx, input.clone()).await?;
-        ensure!(warm.secret_list.len() == 100, "{label}: got {} secrets, not 100", warm.secret_list.len());
+        ensure!(
+            warm.secret_list.len() == 100,
+            "{label}: got {} secrets, not 100",
+            warm.secret_list.len()
+        );
         ensure!(warm.next_token.is_some(), "{label}: no next page");
         let mut lat = Vec::with_capacity(calls);
         for _ in 0..calls {
@@ -235,7 +293,9 @@ async fn bench_list(path: &Path) -> Result<()> {
         }
         let s = Stats::of(&mut lat);
         let med = s.p50 / 1000.0;
-        let goal_text = goal.map_or(String::new(), |g| format!("  (goal < {g} ms: {})", verdict(med < g)));
+        let goal_text = goal.map_or(String::new(), |g| {
+            format!("  (goal < {g} ms: {})", verdict(med < g))
+        });
         println!(
             "{label:<26} median {med:8.2} ms  min {:8.2} ms  max {:8.2} ms  over {calls} calls{goal_text}",
             s.min / 1000.0,
@@ -274,8 +334,13 @@ async fn seed_secrets(path: &Path, region: &str, account: &str) -> Result<()> {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM secrets").fetch_one(&mut conn).await?;
-    ensure!(count == LIST_SECRETS, "seeded {count} secrets, wanted {LIST_SECRETS}");
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM secrets")
+        .fetch_one(&mut conn)
+        .await?;
+    ensure!(
+        count == LIST_SECRETS,
+        "seeded {count} secrets, wanted {LIST_SECRETS}"
+    );
     conn.close().await?;
     Ok(())
 }
@@ -327,9 +392,16 @@ async fn raw_pool(path: &Path) -> Result<SqlitePool> {
     sqlx::query("CREATE TABLE raw (id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
         .execute(&pool)
         .await?;
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&pool).await?;
-    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&pool).await?;
-    ensure!(mode.eq_ignore_ascii_case("wal") && sync == 2, "raw pool is {mode}/synchronous={sync}");
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await?;
+    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+        .fetch_one(&pool)
+        .await?;
+    ensure!(
+        mode.eq_ignore_ascii_case("wal") && sync == 2,
+        "raw pool is {mode}/synchronous={sync}"
+    );
     Ok(pool)
 }
 
@@ -339,7 +411,9 @@ fn value_text() -> String {
     let tail = r#""}"#;
     let mut i = 0u32;
     while s.len() + tail.len() < VALUE_BYTES {
-        s.push(char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 % 36) as usize]));
+        s.push(char::from(
+            b"abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 % 36) as usize],
+        ));
         i += 1;
     }
     s.push_str(tail);
@@ -374,7 +448,8 @@ impl Stats {
         lat.sort();
         let us = |d: Duration| d.as_secs_f64() * 1e6;
         // Nearest-rank percentile.
-        let pct = |q: f64| us(lat[((q * lat.len() as f64).ceil() as usize).clamp(1, lat.len()) - 1]);
+        let pct =
+            |q: f64| us(lat[((q * lat.len() as f64).ceil() as usize).clamp(1, lat.len()) - 1]);
         Stats {
             mean: us(lat.iter().sum::<Duration>()) / lat.len() as f64,
             p50: pct(0.50),
@@ -415,4 +490,3 @@ impl Drop for BenchDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
-

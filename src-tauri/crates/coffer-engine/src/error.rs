@@ -38,6 +38,14 @@ pub enum ErrorCode {
     PreconditionNotMet,
     /// An unexpected fault inside Coffer.
     InternalServiceError,
+    /// IAM: the user, role, group, policy or access key does not exist.
+    NoSuchEntity,
+    /// IAM: an entity with that name already exists.
+    EntityAlreadyExists,
+    /// IAM: the entity cannot be deleted while others depend on it.
+    DeleteConflict,
+    /// IAM: an identity policy document is malformed (IAM's code has no `Exception`).
+    MalformedIamPolicy,
     /// Coffer's own: the store is sealed (no keys in memory).
     StoreSealed,
     /// Coffer's own: the master password is wrong (or the sealed root key was tampered with).
@@ -66,6 +74,10 @@ impl ErrorCode {
             ErrorCode::PublicPolicy => "PublicPolicyException",
             ErrorCode::PreconditionNotMet => "PreconditionNotMetException",
             ErrorCode::InternalServiceError => "InternalServiceError",
+            ErrorCode::NoSuchEntity => "NoSuchEntity",
+            ErrorCode::EntityAlreadyExists => "EntityAlreadyExists",
+            ErrorCode::DeleteConflict => "DeleteConflict",
+            ErrorCode::MalformedIamPolicy => "MalformedPolicyDocument",
             ErrorCode::StoreSealed => "StoreSealedException",
             ErrorCode::WrongPassword => "WrongPasswordException",
             ErrorCode::StoreUnavailable => "StoreUnavailableException",

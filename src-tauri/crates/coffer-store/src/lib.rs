@@ -10,8 +10,10 @@
 //! in-process writer lock, so a multi-row change (a label move plus its audit event) is
 //! atomic and writers never dead-lock on a lock upgrade.
 
+mod iam_repo;
 mod repo;
 
+pub use iam_repo::*;
 pub use repo::*;
 pub use sqlx::SqliteConnection;
 
