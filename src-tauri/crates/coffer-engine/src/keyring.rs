@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use coffer_crypto::{CryptoError, KeyMaterial, MacKey, RootKey};
-use coffer_store::KeyRow;
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -32,24 +31,24 @@ impl Keyring {
         &self.root
     }
 
-    /// The unwrapped material of `key` at `version`, from the cache or the store.
+    /// The unwrapped material of key `key_id` at `version`, from the cache or the store.
     pub(crate) async fn material(
         &self,
         conn: &mut coffer_store::SqliteConnection,
-        key: &KeyRow,
+        key_id: &str,
         version: i64,
     ) -> Result<Arc<KeyMaterial>> {
-        let cache_key = (key.key_id.clone(), version);
+        let cache_key = (key_id.to_owned(), version);
         if let Some(m) = self.materials.lock().expect("cache lock").get(&cache_key) {
             return Ok(m.clone());
         }
-        let row = coffer_store::find_material(conn, &key.key_id, version)
+        let row = coffer_store::find_material(conn, key_id, version)
             .await?
             .ok_or_else(decryption_failure)?;
         let v = u32::try_from(version).map_err(|_| decryption_failure())?;
         let material = Arc::new(
             self.root
-                .unwrap_key_material(&row.wrapped_material, &key.key_id, v)
+                .unwrap_key_material(&row.wrapped_material, key_id, v)
                 .map_err(|_| decryption_failure())?,
         );
         self.materials

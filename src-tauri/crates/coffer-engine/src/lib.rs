@@ -32,6 +32,7 @@ pub use kms::KeyMetadata;
 pub use secrets::*;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -55,7 +56,12 @@ struct Inner {
     default_region: String,
     /// `None` while sealed. Sealing drops the only strong reference the engine holds.
     keyring: RwLock<Option<Arc<Keyring>>>,
+    /// Clock time (ms) before which `begin` skips the purge check.
+    next_purge_check: AtomicI64,
 }
+
+/// How often operations look for secrets whose recovery window has ended.
+const PURGE_CHECK_INTERVAL_MS: i64 = 60_000;
 
 /// What `init` needs besides the master password.
 #[derive(Debug, Clone)]
@@ -183,6 +189,7 @@ impl Engine {
                 account_id: options.account_id,
                 default_region: options.region,
                 keyring: RwLock::new(Some(Arc::new(Keyring::new(root)))),
+                next_purge_check: AtomicI64::new(i64::MIN),
             }),
         };
         let ctx = RequestContext::root(Source::Cli);
@@ -224,6 +231,7 @@ impl Engine {
                 account_id: meta.account_id,
                 default_region: meta.default_region,
                 keyring: RwLock::new(None),
+                next_purge_check: AtomicI64::new(i64::MIN),
             }),
         })
     }
@@ -408,16 +416,24 @@ impl Engine {
             Ok(r) => {
                 op.event.region = Some(r.clone());
                 op.region = r;
-                // Secrets whose recovery window ended are gone before anyone looks, so
-                // every operation sees AWS's state even without a background sweep.
-                let due = match coffer_store::secrets_due_for_purge(op.tx.conn(), now).await {
-                    Ok(d) => d,
-                    Err(e) => {
-                        return self
-                            .finish::<()>(op, Err(e.into()))
-                            .await
-                            .map(|_| unreachable!());
+                // Secrets whose recovery window ended are purged before anyone looks, so
+                // operations see AWS's state without a background sweep. The check runs at
+                // most once a minute (AWS, too, purges "some time after" the date).
+                let due = if now >= self.inner.next_purge_check.load(Ordering::Relaxed) {
+                    self.inner
+                        .next_purge_check
+                        .store(now + PURGE_CHECK_INTERVAL_MS, Ordering::Relaxed);
+                    match coffer_store::secrets_due_for_purge(op.tx.conn(), now).await {
+                        Ok(d) => d,
+                        Err(e) => {
+                            return self
+                                .finish::<()>(op, Err(e.into()))
+                                .await
+                                .map(|_| unreachable!());
+                        }
                     }
+                } else {
+                    Vec::new()
                 };
                 for s in &due {
                     if let Err(e) = self.purge(&mut op, s).await {

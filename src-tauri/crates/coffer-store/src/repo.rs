@@ -222,6 +222,19 @@ pub async fn find_material(
     .await?)
 }
 
+/// Claims one DEK wrap from a key's current material, in one statement: returns
+/// `(material_version, wrap_count)`, or `None` when the key is missing or disabled.
+pub async fn claim_wrap(c: &mut SqliteConnection, key_id: &str) -> Result<Option<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "UPDATE kms_key_materials SET wrap_count = wrap_count + 1 WHERE key_id = ?1 AND material_version = \
+         (SELECT current_material FROM kms_keys WHERE key_id = ?1 AND enabled = 1) \
+         RETURNING material_version, wrap_count",
+    )
+    .bind(key_id)
+    .fetch_optional(c)
+    .await?)
+}
+
 /// Counts one more DEK wrapped by a material version; returns the new count.
 pub async fn bump_wrap_count(c: &mut SqliteConnection, key_id: &str, version: i64) -> Result<i64> {
     let (n,): (i64,) = sqlx::query_as(
@@ -479,6 +492,45 @@ pub async fn insert_version(c: &mut SqliteConnection, v: &VersionRow) -> Result<
     Ok(())
 }
 
+/// Inserts a version unless one with that id exists; false when it existed.
+pub async fn insert_version_if_absent(c: &mut SqliteConnection, v: &VersionRow) -> Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO versions (secret_id, version_id, created_at, last_accessed_at, key_id, \
+         material_version, wrapped_dek, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (secret_id, version_id) DO NOTHING",
+    )
+    .bind(v.secret_id)
+    .bind(&v.version_id)
+    .bind(v.created_at)
+    .bind(v.last_accessed_at)
+    .bind(&v.key_id)
+    .bind(v.material_version)
+    .bind(&v.wrapped_dek)
+    .bind(&v.ciphertext)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Deletes the oldest unlabelled versions created before `before` until the secret has at
+/// most `keep` versions, in one statement; returns the ids deleted.
+pub async fn prune_versions(c: &mut SqliteConnection, secret_id: i64, before: i64, keep: i64) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "DELETE FROM versions WHERE secret_id = ?1 AND version_id IN ( \
+           SELECT v.version_id FROM versions v WHERE v.secret_id = ?1 AND v.created_at < ?2 \
+           AND NOT EXISTS (SELECT 1 FROM staging_labels l WHERE l.secret_id = v.secret_id AND l.version_id = v.version_id) \
+           ORDER BY v.created_at, v.rowid \
+           LIMIT max(0, (SELECT COUNT(*) FROM versions WHERE secret_id = ?1) - ?3)) \
+         RETURNING version_id",
+    )
+    .bind(secret_id)
+    .bind(before)
+    .bind(keep)
+    .fetch_all(c)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 /// Replaces a version's sealed value (filling a placeholder, or re-encrypting under a new key).
 pub async fn update_version_value(c: &mut SqliteConnection, v: &VersionRow) -> Result<()> {
     sqlx::query(
@@ -633,6 +685,23 @@ pub async fn set_label(
     .bind(version_id)
     .execute(c)
     .await?;
+    Ok(())
+}
+
+/// Puts several labels at once (one statement): each `(label, version_id)` moves.
+pub async fn set_labels(c: &mut SqliteConnection, secret_id: i64, labels: &[(&str, &str)]) -> Result<()> {
+    if labels.is_empty() {
+        return Ok(());
+    }
+    let values = vec!["(?, ?, ?)"; labels.len()].join(", ");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO staging_labels (secret_id, label, version_id) VALUES {values} \
+         ON CONFLICT (secret_id, label) DO UPDATE SET version_id = excluded.version_id"
+    )));
+    for (label, version) in labels {
+        q = q.bind(secret_id).bind(*label).bind(*version);
+    }
+    q.execute(c).await?;
     Ok(())
 }
 

@@ -306,37 +306,26 @@ impl Engine {
         version_id: &str,
         value: &SecretValue,
     ) -> Result<VersionRow> {
-        let key = coffer_store::find_key(op.tx.conn(), &secret.key_id)
-            .await?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::EncryptionFailure,
-                    "The secret's KMS key does not exist.",
-                )
-            })?;
-        if !key.enabled {
-            return Err(Error::new(
-                ErrorCode::EncryptionFailure,
-                format!(
-                    "Access to KMS is not allowed: the key {} is disabled.",
-                    key.arn
-                ),
-            ));
-        }
-        let material_version = key.current_material;
+        // One statement claims a wrap from the key's current material (and fails for a
+        // disabled key); the key row is read only to explain a refusal.
+        let Some((material_version, wraps)) = coffer_store::claim_wrap(op.tx.conn(), &secret.key_id).await? else {
+            let message = match coffer_store::find_key(op.tx.conn(), &secret.key_id).await? {
+                Some(key) => format!("Access to KMS is not allowed: the key {} is disabled.", key.arn),
+                None => "The secret's KMS key does not exist.".to_owned(),
+            };
+            return Err(Error::new(ErrorCode::EncryptionFailure, message));
+        };
         let keys = op.keys.clone();
-        let material = keys.material(op.tx.conn(), &key, material_version).await?;
+        let material = keys.material(op.tx.conn(), &secret.key_id, material_version).await?;
         let ctx = ValueContext {
             secret_arn: &secret.arn,
             version_id,
-            key_id: &key.key_id,
+            key_id: &secret.key_id,
             material_version: u32::try_from(material_version).map_err(|_| decryption_failure())?,
         };
         let sealed = material
             .seal_value(&ctx, &value.encode())
             .map_err(|_| Error::new(ErrorCode::EncryptionFailure, "Encryption failed."))?;
-        let wraps =
-            coffer_store::bump_wrap_count(op.tx.conn(), &key.key_id, material_version).await?;
         op.event
             .detail("valueHash", op.keys.audit_hash(value.bytes().expose()));
         if wraps >= WRAP_ROTATION_THRESHOLD {
@@ -347,7 +336,7 @@ impl Engine {
             version_id: version_id.to_owned(),
             created_at: op.now,
             last_accessed_at: None,
-            key_id: Some(key.key_id),
+            key_id: Some(secret.key_id.clone()),
             material_version: Some(material_version),
             wrapped_dek: Some(sealed.wrapped_dek),
             ciphertext: Some(sealed.ciphertext),
@@ -382,7 +371,7 @@ impl Engine {
             ));
         }
         let keys = op.keys.clone();
-        let material = keys.material(op.tx.conn(), &key, mv).await?;
+        let material = keys.material(op.tx.conn(), key_id, mv).await?;
         let ctx = ValueContext {
             secret_arn: &secret.arn,
             version_id: &version.version_id,

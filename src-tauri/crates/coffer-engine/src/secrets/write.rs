@@ -153,7 +153,7 @@ async fn load_labels(op: &mut Op<'_>, secret_id: i64) -> Result<LabelMap> {
         .collect())
 }
 
-/// Writes the difference between two label maps.
+/// Writes the difference between two label maps (removals, then one batched upsert).
 async fn write_labels(
     op: &mut Op<'_>,
     secret_id: i64,
@@ -163,11 +163,12 @@ async fn write_labels(
     for label in old.keys().filter(|l| !new.contains_key(*l)) {
         coffer_store::remove_label(op.tx.conn(), secret_id, label).await?;
     }
-    for (label, version) in new {
-        if old.get(label) != Some(version) {
-            coffer_store::set_label(op.tx.conn(), secret_id, label, version).await?;
-        }
-    }
+    let moved: Vec<(&str, &str)> = new
+        .iter()
+        .filter(|(label, version)| old.get(*label) != Some(*version))
+        .map(|(l, v)| (l.as_str(), v.as_str()))
+        .collect();
+    coffer_store::set_labels(op.tx.conn(), secret_id, &moved).await?;
     Ok(())
 }
 
@@ -214,9 +215,15 @@ impl Engine {
         stages: &[String],
     ) -> Result<(Vec<String>, bool)> {
         let old = load_labels(op, secret.id).await?;
-        let existing = coffer_store::find_version(op.tx.conn(), secret.id, token).await?;
-        let created = match existing {
-            Some(v) => match self.open_value(op, secret, &v).await? {
+        // The common case first: seal and insert; the primary key says whether the token
+        // is new, so a fresh version costs no extra lookup.
+        let mut row = self.seal_value(op, secret, token, value).await?;
+        let created = coffer_store::insert_version_if_absent(op.tx.conn(), &row).await?;
+        if !created {
+            let existing = coffer_store::find_version(op.tx.conn(), secret.id, token)
+                .await?
+                .ok_or_else(|| Error::internal(std::io::Error::other("version vanished")))?;
+            match self.open_value(op, secret, &existing).await? {
                 Some(stored) if stored == *value => {
                     let labels = labels::labels_of(&old, token)
                         .into_iter()
@@ -227,18 +234,11 @@ impl Engine {
                 Some(_) => return Err(exists_error(token, &secret.arn)),
                 None => {
                     // Fill the placeholder RotateSecret created.
-                    let mut row = self.seal_value(op, secret, token, value).await?;
-                    row.created_at = v.created_at;
+                    row.created_at = existing.created_at;
                     coffer_store::update_version_value(op.tx.conn(), &row).await?;
-                    false
                 }
-            },
-            None => {
-                let row = self.seal_value(op, secret, token, value).await?;
-                coffer_store::insert_version(op.tx.conn(), &row).await?;
-                true
             }
-        };
+        }
         let new = labels::attach(&old, token, stages)?;
         write_labels(op, secret.id, &old, &new).await?;
         if created {
@@ -254,22 +254,13 @@ impl Engine {
     /// Deletes deprecated (unlabelled) versions past the 100-version quota, oldest first,
     /// never one younger than 24 hours.
     async fn prune_versions(&self, op: &mut Op<'_>, secret_id: i64) -> Result<()> {
-        let count = coffer_store::count_versions(op.tx.conn(), secret_id).await?;
-        if count <= MAX_VERSIONS {
-            return Ok(());
-        }
-        let candidates = coffer_store::deprecated_versions_before(
+        let pruned = coffer_store::prune_versions(
             op.tx.conn(),
             secret_id,
             op.now - PRUNE_MIN_AGE_MS,
+            MAX_VERSIONS,
         )
         .await?;
-        let excess = (count - MAX_VERSIONS) as usize;
-        let mut pruned = Vec::new();
-        for v in candidates.into_iter().take(excess) {
-            coffer_store::delete_version(op.tx.conn(), secret_id, &v).await?;
-            pruned.push(v);
-        }
         if !pruned.is_empty() {
             op.event.detail("prunedVersions", pruned);
         }
@@ -700,7 +691,11 @@ impl Engine {
             source: Source::Scheduler,
             ..ctx.clone()
         };
-        // `begin` purges every secret whose window has ended, each with its own event.
+        // `begin` purges every secret whose window has ended, each with its own event;
+        // a sweep always looks, whenever the last check was.
+        self.inner
+            .next_purge_check
+            .store(i64::MIN, std::sync::atomic::Ordering::Relaxed);
         let mut op = self.begin(&ctx, "PurgeExpiredSecrets").await?;
         let purged = op.extra_events.len();
         if purged == 0 {
