@@ -1087,3 +1087,43 @@ async fn regression_denied_verify_was_not_audited() {
     assert_eq!(events[0].decision, "denied");
     assert_eq!(events[0].outcome, "error");
 }
+
+/// Two engines on one file (the desktop app and a `coffer` command at the same time) each
+/// remember the chain head they last wrote; interleaved writes must re-chain, not fork.
+#[tokio::test]
+async fn two_engines_on_one_store_keep_one_chain() {
+    let t = TestStore::new().await;
+    let other = coffer_engine::Engine::open(&t.path(), std::sync::Arc::new(t.clock.clone()))
+        .await
+        .unwrap();
+    other.unseal(&Password::from(PASSWORD)).await.unwrap();
+    for i in 0..6 {
+        let engine = if i % 2 == 0 { &t.engine } else { &other };
+        engine
+            .create_secret(
+                &root(),
+                CreateSecretInput {
+                    name: format!("s{i}"),
+                    value: Some(text("v")),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        // Each engine writes twice in a row too, so both the cached and the stale path run.
+        engine
+            .get_secret_value(
+                &root(),
+                GetSecretValueInput {
+                    secret_id: format!("s{i}"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let report = t.engine.verify_audit(&root()).await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert!(report.events >= 13, "{report:?}");
+    other.close().await;
+}

@@ -77,16 +77,26 @@ impl EventDraft {
 }
 
 /// Appends one event to the chain inside the caller's transaction.
+///
+/// `head` is the chain head this process last committed, if it knows it: then no read is
+/// needed. If another process appended since, the insert hits the `seq` primary key, and
+/// the head is read and the event re-chained (optimistic, like a compare-and-swap).
+/// Returns the new head.
 pub(crate) async fn append(
     conn: &mut coffer_store::SqliteConnection,
     keys: &Keyring,
     ctx: &RequestContext,
     now: i64,
     draft: EventDraft,
-) -> Result<()> {
-    let (prev_seq, prev_mac) = coffer_store::audit_head(conn)
-        .await?
-        .unwrap_or((0, GENESIS.to_vec()));
+    head: Option<(i64, Vec<u8>)>,
+) -> Result<(i64, Vec<u8>)> {
+    let guessed = head.is_some();
+    let (prev_seq, prev_mac) = match head {
+        Some(h) => h,
+        None => coffer_store::audit_head(conn)
+            .await?
+            .unwrap_or((0, GENESIS.to_vec())),
+    };
     let (decision, reason) = match draft.decision {
         Some((true, r)) => ("allowed", r),
         Some((false, r)) => ("denied", r),
@@ -117,8 +127,20 @@ pub(crate) async fn append(
         mac: Vec::new(),
     };
     row.mac = keys.audit_mac.mac(&canonical(&row)).to_vec();
-    coffer_store::insert_audit(conn, &row).await?;
-    Ok(())
+    match coffer_store::insert_audit(conn, &row).await {
+        Ok(()) => {}
+        Err(e) if guessed && e.is_unique_violation() => {
+            let (seq, mac) = coffer_store::audit_head(conn)
+                .await?
+                .unwrap_or((0, GENESIS.to_vec()));
+            row.seq = seq + 1;
+            row.prev_mac = mac;
+            row.mac = keys.audit_mac.mac(&canonical(&row)).to_vec();
+            coffer_store::insert_audit(conn, &row).await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok((row.seq, row.mac))
 }
 
 fn principal_name(p: &Principal) -> String {

@@ -58,6 +58,8 @@ struct Inner {
     keyring: RwLock<Option<Arc<Keyring>>>,
     /// Clock time (ms) before which `begin` skips the purge check.
     next_purge_check: AtomicI64,
+    /// The audit chain head this process last committed: saves a read per operation.
+    audit_head: std::sync::Mutex<Option<(i64, Vec<u8>)>>,
 }
 
 /// How often operations look for secrets whose recovery window has ended.
@@ -190,6 +192,7 @@ impl Engine {
                 default_region: options.region,
                 keyring: RwLock::new(Some(Arc::new(Keyring::new(root)))),
                 next_purge_check: AtomicI64::new(i64::MIN),
+                audit_head: std::sync::Mutex::new(None),
             }),
         };
         let ctx = RequestContext::root(Source::Cli);
@@ -232,6 +235,7 @@ impl Engine {
                 default_region: meta.default_region,
                 keyring: RwLock::new(None),
                 next_purge_check: AtomicI64::new(i64::MIN),
+                audit_head: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -455,13 +459,17 @@ impl Engine {
     async fn finish<T>(&self, mut op: Op<'_>, result: Result<T>) -> Result<T> {
         match result {
             Ok(value) => {
+                let mut head = self.cached_audit_head();
                 let extra = std::mem::take(&mut op.extra_events);
                 for e in extra {
-                    audit::append(op.tx.conn(), &op.keys, op.ctx, op.now, e).await?;
+                    head =
+                        Some(audit::append(op.tx.conn(), &op.keys, op.ctx, op.now, e, head).await?);
                 }
                 let draft = op.event.ok();
-                audit::append(op.tx.conn(), &op.keys, op.ctx, op.now, draft).await?;
+                let head =
+                    audit::append(op.tx.conn(), &op.keys, op.ctx, op.now, draft, head).await?;
                 op.tx.commit().await?;
+                self.set_cached_audit_head(Some(head));
                 Ok(value)
             }
             Err(err) => {
@@ -475,11 +483,27 @@ impl Engine {
                 } = op;
                 tx.rollback().await?;
                 let mut tx = self.inner.store.begin_write().await?;
-                audit::append(tx.conn(), &keys, ctx, now, event.failed(&err)).await?;
+                let head = self.cached_audit_head();
+                let head =
+                    audit::append(tx.conn(), &keys, ctx, now, event.failed(&err), head).await?;
                 tx.commit().await?;
+                self.set_cached_audit_head(Some(head));
                 Err(err)
             }
         }
+    }
+
+    /// The audit chain head this process last committed (see [`audit::append`]).
+    fn cached_audit_head(&self) -> Option<(i64, Vec<u8>)> {
+        self.inner
+            .audit_head
+            .lock()
+            .expect("audit head lock")
+            .clone()
+    }
+
+    fn set_cached_audit_head(&self, head: Option<(i64, Vec<u8>)>) {
+        *self.inner.audit_head.lock().expect("audit head lock") = head;
     }
 
     /// The single authorization point. Until identity policies land, the account root

@@ -308,15 +308,22 @@ impl Engine {
     ) -> Result<VersionRow> {
         // One statement claims a wrap from the key's current material (and fails for a
         // disabled key); the key row is read only to explain a refusal.
-        let Some((material_version, wraps)) = coffer_store::claim_wrap(op.tx.conn(), &secret.key_id).await? else {
+        let Some((material_version, wraps)) =
+            coffer_store::claim_wrap(op.tx.conn(), &secret.key_id).await?
+        else {
             let message = match coffer_store::find_key(op.tx.conn(), &secret.key_id).await? {
-                Some(key) => format!("Access to KMS is not allowed: the key {} is disabled.", key.arn),
+                Some(key) => format!(
+                    "Access to KMS is not allowed: the key {} is disabled.",
+                    key.arn
+                ),
                 None => "The secret's KMS key does not exist.".to_owned(),
             };
             return Err(Error::new(ErrorCode::EncryptionFailure, message));
         };
         let keys = op.keys.clone();
-        let material = keys.material(op.tx.conn(), &secret.key_id, material_version).await?;
+        let material = keys
+            .material(op.tx.conn(), &secret.key_id, material_version)
+            .await?;
         let ctx = ValueContext {
             secret_arn: &secret.arn,
             version_id,

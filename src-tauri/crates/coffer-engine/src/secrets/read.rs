@@ -365,8 +365,13 @@ impl Engine {
             .await?
             .ok_or_else(missing)?;
         let day = day_of(op.now);
-        coffer_store::touch_secret_access(op.tx.conn(), secret.id, day).await?;
-        coffer_store::touch_version_access(op.tx.conn(), secret.id, &vid, day).await?;
+        // Day resolution: the rows just read say whether today is already recorded.
+        if secret.last_accessed_at.is_none_or(|d| d < day) {
+            coffer_store::touch_secret_access(op.tx.conn(), secret.id, day).await?;
+        }
+        if version.last_accessed_at.is_none_or(|d| d < day) {
+            coffer_store::touch_version_access(op.tx.conn(), secret.id, &vid, day).await?;
+        }
         Ok(SecretValueOutput {
             arn: secret.arn.clone(),
             name: secret.name.clone(),
