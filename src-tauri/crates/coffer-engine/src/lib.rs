@@ -19,6 +19,7 @@ mod clock;
 mod context;
 mod error;
 pub mod filter;
+mod iam;
 mod keyring;
 mod kms;
 mod secrets;
@@ -28,6 +29,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use coffer_crypto::{KdfParams, Password, SecretBytes, password};
 pub use context::{Principal, RequestContext, Source};
 pub use error::{Error, ErrorCode, Result};
+pub use iam::{AccessKeyInfo, Credential, ManagedPolicyInfo, NewAccessKey, PrincipalInfo, PrincipalKind};
 pub use kms::KeyMetadata;
 pub use secrets::*;
 
