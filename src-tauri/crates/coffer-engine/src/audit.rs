@@ -313,7 +313,7 @@ impl Engine {
     ) -> Result<AuditPage> {
         let mut op = self.begin(ctx, "ListAuditEvents").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 10_000));
             let before_seq = match &filter.next_token {
                 None => None,
@@ -380,7 +380,7 @@ impl Engine {
     /// inserted, deleted or reordered row, or a tail shorter than the anchor file says.
     pub async fn verify_audit(&self, ctx: &RequestContext) -> Result<ChainReport> {
         let mut op = self.begin(ctx, "VerifyAuditLog").await?;
-        if let Err(e) = self.authorize(&mut op, None) {
+        if let Err(e) = self.authorize(&mut op, None).await {
             return self.finish(op, Err(e)).await;
         }
         let report = self.walk_audit_chain().await;

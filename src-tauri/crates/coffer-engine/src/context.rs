@@ -53,6 +53,8 @@ pub struct RequestContext {
     pub request_id: String,
     /// Region namespace; `None` = the store's default region.
     pub region: Option<String>,
+    /// True when the request arrived over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
 }
 
 impl RequestContext {
@@ -65,6 +67,15 @@ impl RequestContext {
             client_addr: None,
             request_id: uuid::Uuid::new_v4().to_string(),
             region: None,
+            secure_transport: false,
+        }
+    }
+
+    /// A request by the principal with ARN `arn` from `source`, in the default region.
+    pub fn principal(source: Source, arn: impl Into<String>) -> RequestContext {
+        RequestContext {
+            principal: Principal::Arn(arn.into()),
+            ..RequestContext::root(source)
         }
     }
 

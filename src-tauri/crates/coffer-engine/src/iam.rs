@@ -249,7 +249,12 @@ impl Engine {
         }
     }
 
-    async fn require_principal(&self, op: &mut Op<'_>, kind: PrincipalKind, name: &str) -> Result<PrincipalRow> {
+    async fn require_principal(
+        &self,
+        op: &mut Op<'_>,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<PrincipalRow> {
         let row = coffer_store::find_principal(op.tx.conn(), kind.as_str(), name)
             .await?
             .ok_or_else(|| no_such(kind.title(), name))?;
@@ -285,7 +290,7 @@ impl Engine {
         let result = async {
             let path = path.unwrap_or("/");
             let arn = self.principal_arn(kind, path, name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             validate_entity_name(kind, name)?;
             validate_path(path)?;
             crate::secrets::validate_tags(&tags)?;
@@ -298,7 +303,10 @@ impl Engine {
             {
                 return Err(Error::new(
                     ErrorCode::EntityAlreadyExists,
-                    format!("{} with name {name} already exists.", capitalize(kind.title())),
+                    format!(
+                        "{} with name {name} already exists.",
+                        capitalize(kind.title())
+                    ),
                 ));
             }
             let row = PrincipalRow {
@@ -324,11 +332,16 @@ impl Engine {
     }
 
     /// GetUser / GetRole / GetGroup.
-    pub async fn get_principal(&self, ctx: &RequestContext, kind: PrincipalKind, name: &str) -> Result<PrincipalInfo> {
+    pub async fn get_principal(
+        &self,
+        ctx: &RequestContext,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<PrincipalInfo> {
         let mut op = self.begin(ctx, "GetPrincipal").await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             let tags = coffer_store::list_principal_tags(op.tx.conn(), row.id).await?;
             Ok(self.principal_info(row, tags))
@@ -338,10 +351,14 @@ impl Engine {
     }
 
     /// ListUsers / ListRoles / ListGroups.
-    pub async fn list_principals(&self, ctx: &RequestContext, kind: PrincipalKind) -> Result<Vec<PrincipalInfo>> {
+    pub async fn list_principals(
+        &self,
+        ctx: &RequestContext,
+        kind: PrincipalKind,
+    ) -> Result<Vec<PrincipalInfo>> {
         let mut op = self.begin(ctx, "ListPrincipals").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let rows = coffer_store::list_principals(op.tx.conn(), kind.as_str()).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -356,11 +373,16 @@ impl Engine {
 
     /// DeleteUser / DeleteRole / DeleteGroup. Like IAM, refuses while access keys, inline
     /// policies or attached policies remain (DeleteConflict), so nothing is lost silently.
-    pub async fn delete_principal(&self, ctx: &RequestContext, kind: PrincipalKind, name: &str) -> Result<()> {
+    pub async fn delete_principal(
+        &self,
+        ctx: &RequestContext,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<()> {
         let mut op = self.begin(ctx, "DeletePrincipal").await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             let conn = op.tx.conn();
             let busy = !coffer_store::list_access_keys(conn, row.id).await?.is_empty()
@@ -384,14 +406,28 @@ impl Engine {
     }
 
     /// AddUserToGroup / RemoveUserFromGroup.
-    pub async fn set_group_membership(&self, ctx: &RequestContext, group: &str, user: &str, member: bool) -> Result<()> {
-        let action = if member { "AddUserToGroup" } else { "RemoveUserFromGroup" };
+    pub async fn set_group_membership(
+        &self,
+        ctx: &RequestContext,
+        group: &str,
+        user: &str,
+        member: bool,
+    ) -> Result<()> {
+        let action = if member {
+            "AddUserToGroup"
+        } else {
+            "RemoveUserFromGroup"
+        };
         let mut op = self.begin(ctx, action).await?;
         let result = async {
             let arn = self.principal_arn(PrincipalKind::Group, "/", group);
-            self.authorize(&mut op, Some(&arn))?;
-            let u = self.require_principal(&mut op, PrincipalKind::User, user).await?;
-            let g = self.require_principal(&mut op, PrincipalKind::Group, group).await?;
+            self.authorize(&mut op, Some(&arn)).await?;
+            let u = self
+                .require_principal(&mut op, PrincipalKind::User, user)
+                .await?;
+            let g = self
+                .require_principal(&mut op, PrincipalKind::Group, group)
+                .await?;
             op.event.detail("userArn", u.arn.clone());
             if member {
                 coffer_store::add_group_member(op.tx.conn(), g.id, u.id).await?;
@@ -405,14 +441,23 @@ impl Engine {
     }
 
     /// The groups a user belongs to (ListGroupsForUser).
-    pub async fn groups_for_user(&self, ctx: &RequestContext, user: &str) -> Result<Vec<PrincipalInfo>> {
+    pub async fn groups_for_user(
+        &self,
+        ctx: &RequestContext,
+        user: &str,
+    ) -> Result<Vec<PrincipalInfo>> {
         let mut op = self.begin(ctx, "ListGroupsForUser").await?;
         let result = async {
             let arn = self.principal_arn(PrincipalKind::User, "/", user);
-            self.authorize(&mut op, Some(&arn))?;
-            let u = self.require_principal(&mut op, PrincipalKind::User, user).await?;
+            self.authorize(&mut op, Some(&arn)).await?;
+            let u = self
+                .require_principal(&mut op, PrincipalKind::User, user)
+                .await?;
             let rows = coffer_store::groups_of(op.tx.conn(), u.id).await?;
-            Ok(rows.into_iter().map(|r| self.principal_info(r, Vec::new())).collect())
+            Ok(rows
+                .into_iter()
+                .map(|r| self.principal_info(r, Vec::new()))
+                .collect())
         }
         .await;
         self.finish(op, result).await
@@ -430,7 +475,7 @@ impl Engine {
         let mut op = self.begin(ctx, "PutPrincipalPolicy").await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             validate_policy_name(policy_name)?;
             parse_identity_policy(document)?;
             let row = self.require_principal(&mut op, kind, name).await?;
@@ -453,7 +498,7 @@ impl Engine {
         let mut op = self.begin(ctx, "DeletePrincipalPolicy").await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             op.event.detail("policyName", policy_name);
             if !coffer_store::delete_inline_policy(op.tx.conn(), row.id, policy_name).await? {
@@ -475,7 +520,7 @@ impl Engine {
         let mut op = self.begin(ctx, "ListPrincipalPolicies").await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             Ok(coffer_store::list_inline_policies(op.tx.conn(), row.id).await?)
         }
@@ -507,13 +552,18 @@ impl Engine {
         let mut op = self.begin(ctx, "CreatePolicy").await?;
         let result = async {
             let arn = format!("arn:aws:iam::{}:policy/{name}", self.inner.account_id);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             validate_policy_name(name)?;
             parse_identity_policy(document)?;
-            if coffer_store::find_managed_policy(op.tx.conn(), &arn).await?.is_some() {
+            if coffer_store::find_managed_policy(op.tx.conn(), &arn)
+                .await?
+                .is_some()
+            {
                 return Err(Error::new(
                     ErrorCode::EntityAlreadyExists,
-                    format!("A policy called {name} already exists. Duplicate names are not allowed."),
+                    format!(
+                        "A policy called {name} already exists. Duplicate names are not allowed."
+                    ),
                 ));
             }
             let mut row = ManagedPolicyRow {
@@ -538,7 +588,7 @@ impl Engine {
     pub async fn list_policies(&self, ctx: &RequestContext) -> Result<Vec<ManagedPolicyInfo>> {
         let mut op = self.begin(ctx, "ListPolicies").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let rows = coffer_store::list_managed_policies(op.tx.conn()).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -555,10 +605,15 @@ impl Engine {
     pub async fn delete_policy(&self, ctx: &RequestContext, policy_arn: &str) -> Result<()> {
         let mut op = self.begin(ctx, "DeletePolicy").await?;
         let result = async {
-            self.authorize(&mut op, Some(policy_arn))?;
+            self.authorize(&mut op, Some(policy_arn)).await?;
             let row = coffer_store::find_managed_policy(op.tx.conn(), policy_arn)
                 .await?
-                .ok_or_else(|| Error::new(ErrorCode::NoSuchEntity, format!("Policy {policy_arn} was not found.")))?;
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::NoSuchEntity,
+                        format!("Policy {policy_arn} was not found."),
+                    )
+                })?;
             op.event.resource_arn = Some(row.arn.clone());
             if coffer_store::attachment_count(op.tx.conn(), row.id).await? > 0 {
                 return Err(Error::new(
@@ -582,15 +637,24 @@ impl Engine {
         policy_arn: &str,
         attached: bool,
     ) -> Result<()> {
-        let action = if attached { "AttachPrincipalPolicy" } else { "DetachPrincipalPolicy" };
+        let action = if attached {
+            "AttachPrincipalPolicy"
+        } else {
+            "DetachPrincipalPolicy"
+        };
         let mut op = self.begin(ctx, action).await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             let policy = coffer_store::find_managed_policy(op.tx.conn(), policy_arn)
                 .await?
-                .ok_or_else(|| Error::new(ErrorCode::NoSuchEntity, format!("Policy {policy_arn} does not exist or is not attachable.")))?;
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::NoSuchEntity,
+                        format!("Policy {policy_arn} does not exist or is not attachable."),
+                    )
+                })?;
             op.event.detail("policyArn", policy.arn.clone());
             if attached {
                 coffer_store::attach_policy(op.tx.conn(), policy.id, row.id).await?;
@@ -616,7 +680,7 @@ impl Engine {
         let mut op = self.begin(ctx, "ListAttachedPolicies").await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             let rows = coffer_store::attached_policies(op.tx.conn(), row.id).await?;
             Ok(rows.into_iter().map(|r| Self::policy_info(r, 1)).collect())
@@ -639,16 +703,25 @@ impl Engine {
 
     /// CreateAccessKey for a user or role. The secret is returned here and never again.
     /// At most two keys per principal, as in IAM.
-    pub async fn create_access_key(&self, ctx: &RequestContext, kind: PrincipalKind, name: &str) -> Result<NewAccessKey> {
+    pub async fn create_access_key(
+        &self,
+        ctx: &RequestContext,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<NewAccessKey> {
         let mut op = self.begin(ctx, "CreateAccessKey").await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             if kind == PrincipalKind::Group {
                 return Err(Error::invalid_parameter("Groups cannot have access keys."));
             }
             let owner = self.require_principal(&mut op, kind, name).await?;
-            if coffer_store::list_access_keys(op.tx.conn(), owner.id).await?.len() >= 2 {
+            if coffer_store::list_access_keys(op.tx.conn(), owner.id)
+                .await?
+                .len()
+                >= 2
+            {
                 return Err(Error::new(
                     ErrorCode::LimitExceeded,
                     "Cannot exceed quota for AccessKeysPerUser: 2",
@@ -684,22 +757,37 @@ impl Engine {
     }
 
     /// ListAccessKeys of a user or role.
-    pub async fn list_access_keys(&self, ctx: &RequestContext, kind: PrincipalKind, name: &str) -> Result<Vec<AccessKeyInfo>> {
+    pub async fn list_access_keys(
+        &self,
+        ctx: &RequestContext,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<Vec<AccessKeyInfo>> {
         let mut op = self.begin(ctx, "ListAccessKeys").await?;
         let result = async {
             let arn = self.principal_arn(kind, "/", name);
-            self.authorize(&mut op, Some(&arn))?;
+            self.authorize(&mut op, Some(&arn)).await?;
             let owner = self.require_principal(&mut op, kind, name).await?;
             let rows = coffer_store::list_access_keys(op.tx.conn(), owner.id).await?;
-            Ok(rows.into_iter().map(|r| Self::key_info(r, &owner)).collect())
+            Ok(rows
+                .into_iter()
+                .map(|r| Self::key_info(r, &owner))
+                .collect())
         }
         .await;
         self.finish(op, result).await
     }
 
     async fn require_key(&self, op: &mut Op<'_>, id: &str) -> Result<(AccessKeyRow, PrincipalRow)> {
-        let missing = || Error::new(ErrorCode::NoSuchEntity, format!("The Access Key with id {id} cannot be found."));
-        let key = coffer_store::find_access_key(op.tx.conn(), id).await?.ok_or_else(missing)?;
+        let missing = || {
+            Error::new(
+                ErrorCode::NoSuchEntity,
+                format!("The Access Key with id {id} cannot be found."),
+            )
+        };
+        let key = coffer_store::find_access_key(op.tx.conn(), id)
+            .await?
+            .ok_or_else(missing)?;
         let owner = coffer_store::find_principal_by_id(op.tx.conn(), key.principal_id)
             .await?
             .ok_or_else(missing)?;
@@ -709,10 +797,15 @@ impl Engine {
     }
 
     /// UpdateAccessKey: `Active` or `Inactive`. Takes effect on the next request.
-    pub async fn update_access_key(&self, ctx: &RequestContext, access_key_id: &str, status: &str) -> Result<()> {
+    pub async fn update_access_key(
+        &self,
+        ctx: &RequestContext,
+        access_key_id: &str,
+        status: &str,
+    ) -> Result<()> {
         let mut op = self.begin(ctx, "UpdateAccessKey").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             if status != "Active" && status != "Inactive" {
                 return Err(Error::new(
                     ErrorCode::Validation,
@@ -731,7 +824,7 @@ impl Engine {
     pub async fn delete_access_key(&self, ctx: &RequestContext, access_key_id: &str) -> Result<()> {
         let mut op = self.begin(ctx, "DeleteAccessKey").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             self.require_key(&mut op, access_key_id).await?;
             coffer_store::delete_access_key(op.tx.conn(), access_key_id).await?;
             Ok(())
@@ -745,21 +838,33 @@ impl Engine {
     /// an unknown or inactive key (the caller answers UnrecognizedClientException).
     pub async fn authenticate(&self, access_key_id: &str) -> Result<Option<Credential>> {
         let keys = self.keyring()?;
-        let mut conn = self.inner.store.pool().acquire().await.map_err(Error::internal)?;
+        let mut conn = self
+            .inner
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(Error::internal)?;
         let Some(key) = coffer_store::find_access_key(&mut conn, access_key_id).await? else {
             return Ok(None);
         };
         if key.status != "Active" {
             return Ok(None);
         }
-        let Some(owner) = coffer_store::find_principal_by_id(&mut conn, key.principal_id).await? else {
+        let Some(owner) = coffer_store::find_principal_by_id(&mut conn, key.principal_id).await?
+        else {
             return Ok(None);
         };
         let secret = keys
             .root()
             .access_key_wrapping_key()
             .decrypt(access_key_id, &key.sealed_secret)
-            .map_err(|_| Error::new(ErrorCode::StoreCorrupt, "An access key's sealed secret does not decrypt."))?;
+            .map_err(|_| {
+                Error::new(
+                    ErrorCode::StoreCorrupt,
+                    "An access key's sealed secret does not decrypt.",
+                )
+            })?;
         Ok(Some(Credential {
             principal_arn: owner.arn,
             secret_access_key: secret,

@@ -184,7 +184,7 @@ impl Engine {
     ) -> Result<KeyMetadata> {
         let mut op = self.begin(ctx, "CreateKey").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let description = description.unwrap_or_default();
             if description.len() > 8192 {
                 return Err(Error::validation(
@@ -222,7 +222,7 @@ impl Engine {
     pub async fn list_keys(&self, ctx: &RequestContext) -> Result<Vec<KeyMetadata>> {
         let mut op = self.begin(ctx, "ListKeys").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let region = op.region.clone();
             let rows = coffer_store::list_keys(op.tx.conn(), &region).await?;
             Ok(rows.into_iter().map(KeyMetadata::from).collect())
@@ -235,7 +235,7 @@ impl Engine {
     pub async fn describe_key(&self, ctx: &RequestContext, key: &str) -> Result<KeyMetadata> {
         let mut op = self.begin(ctx, "DescribeKey").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let row = self.resolve_key(&mut op, key).await?;
             op.event.resource_arn = Some(row.arn.clone());
             Ok(KeyMetadata::from(row))
@@ -255,7 +255,7 @@ impl Engine {
         let action = if enabled { "EnableKey" } else { "DisableKey" };
         let mut op = self.begin(ctx, action).await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let mut row = self.resolve_key(&mut op, key).await?;
             op.event.resource_arn = Some(row.arn.clone());
             if row.managed {
@@ -277,7 +277,7 @@ impl Engine {
     pub async fn rotate_key(&self, ctx: &RequestContext, key: &str) -> Result<KeyMetadata> {
         let mut op = self.begin(ctx, "RotateKeyOnDemand").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let mut row = self.resolve_key(&mut op, key).await?;
             op.event.resource_arn = Some(row.arn.clone());
             if !row.enabled {

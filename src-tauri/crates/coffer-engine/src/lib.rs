@@ -15,6 +15,7 @@
 //!   version id; no plaintext reaches the store, the audit log or an error message.
 
 mod audit;
+pub(crate) mod authz;
 mod clock;
 mod context;
 mod error;
@@ -25,11 +26,14 @@ mod kms;
 mod secrets;
 
 pub use audit::{AuditEvent, AuditFilter, AuditPage, ChainReport};
+pub use authz::{ContextEntry, MatchedStatementInfo, SimulationInput, SimulationResult};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use coffer_crypto::{KdfParams, Password, SecretBytes, password};
 pub use context::{Principal, RequestContext, Source};
 pub use error::{Error, ErrorCode, Result};
-pub use iam::{AccessKeyInfo, Credential, ManagedPolicyInfo, NewAccessKey, PrincipalInfo, PrincipalKind};
+pub use iam::{
+    AccessKeyInfo, Credential, ManagedPolicyInfo, NewAccessKey, PrincipalInfo, PrincipalKind,
+};
 pub use kms::KeyMetadata;
 pub use secrets::*;
 
@@ -199,7 +203,7 @@ impl Engine {
         };
         let ctx = RequestContext::root(Source::Cli);
         let mut op = engine.begin(&ctx, "InitStore").await?;
-        let r = engine.authorize(&mut op, None);
+        let r = engine.authorize(&mut op, None).await;
         engine.finish(op, r).await?;
         Ok(engine)
     }
@@ -281,7 +285,7 @@ impl Engine {
     ) -> Result<()> {
         let mut op = self.begin(ctx, "ChangeMasterPassword").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let meta = coffer_store::load_meta(op.tx.conn())
                 .await?
                 .ok_or_else(|| Error::new(ErrorCode::StoreCorrupt, "The store has no meta row."))?;
@@ -508,31 +512,11 @@ impl Engine {
         *self.inner.audit_head.lock().expect("audit head lock") = head;
     }
 
-    /// The single authorization point. Until identity policies land, the account root
-    /// (the desktop operator, the CLI admin) and Coffer itself are allowed everything and
-    /// any other principal is denied. Runs before any lookup of the resource.
-    fn authorize(&self, op: &mut Op<'_>, resource: Option<&str>) -> Result<()> {
-        let _ = resource;
-        match &op.ctx.principal {
-            Principal::Root => {
-                op.event.allow("account root");
-                Ok(())
-            }
-            Principal::Coffer => {
-                op.event.allow("coffer maintenance");
-                Ok(())
-            }
-            Principal::Arn(arn) => {
-                op.event.deny("no identity policy allows this action");
-                Err(Error::new(
-                    ErrorCode::AccessDenied,
-                    format!(
-                        "User: {arn} is not authorized to perform: secretsmanager:{} because no identity-based policy allows the secretsmanager:{} action",
-                        op.event.action, op.event.action
-                    ),
-                ))
-            }
-        }
+    /// Authorizes the operation's own action on `resource` (`None` = `*`): the single
+    /// enforcement point in `authz.rs`, run before the resource is looked up.
+    async fn authorize(&self, op: &mut Op<'_>, resource: Option<&str>) -> Result<()> {
+        self.authorize_on(op, resource.unwrap_or("*"), None, &Vec::new())
+            .await
     }
 }
 

@@ -6,9 +6,11 @@
 //! tested without a store.
 
 pub mod labels;
+mod policy;
 mod read;
 mod write;
 
+pub use policy::*;
 pub use read::*;
 pub use write::*;
 
@@ -287,15 +289,47 @@ impl Engine {
         Ok(coffer_store::find_secret_by_name(op.tx.conn(), &region, id).await?)
     }
 
-    /// Like [`Engine::find_secret`] but a missing secret is `ResourceNotFoundException`,
-    /// and the audit event learns the ARN.
+    /// Authorizes the operation on secret `id` and returns it: the caller is evaluated
+    /// before anything is revealed, so an unauthorized caller gets AccessDenied whether or
+    /// not the secret exists; an authorized one gets ResourceNotFoundException for a
+    /// missing secret. The audit event learns the ARN.
     pub(crate) async fn require_secret(&self, op: &mut Op<'_>, id: &str) -> Result<SecretRow> {
-        let s = self
-            .find_secret(op, id)
-            .await?
-            .ok_or_else(Error::not_found)?;
-        op.event.resource_arn = Some(s.arn.clone());
-        Ok(s)
+        self.require_secret_with(op, id, Vec::new()).await
+    }
+
+    /// [`Engine::require_secret`] with request-specific condition keys.
+    pub(crate) async fn require_secret_with(
+        &self,
+        op: &mut Op<'_>,
+        id: &str,
+        extra: crate::authz::ExtraKeys,
+    ) -> Result<SecretRow> {
+        let found = self.authorized_secret(op, id, extra).await?;
+        found.ok_or_else(Error::not_found)
+    }
+
+    /// Finds secret `id` and authorizes the operation on it (or on the ARN the id names,
+    /// when it does not exist). `None` = authorized, but no such secret.
+    pub(crate) async fn authorized_secret(
+        &self,
+        op: &mut Op<'_>,
+        id: &str,
+        extra: crate::authz::ExtraKeys,
+    ) -> Result<Option<SecretRow>> {
+        let found = self.find_secret(op, id).await?;
+        let resource = self.secret_resource(op, id, found.as_ref());
+        if let Err(e) = self
+            .authorize_on(op, &resource, found.as_ref(), &extra)
+            .await
+        {
+            // The log names what was asked for, not what exists.
+            op.event.detail("secretId", id);
+            return Err(e);
+        }
+        if let Some(s) = &found {
+            op.event.resource_arn = Some(s.arn.clone());
+        }
+        Ok(found)
     }
 
     /// Seals a value for `version_id` of `secret` under the secret's key (current material).
@@ -368,6 +402,17 @@ impl Engine {
         let key: KeyRow = coffer_store::find_key(op.tx.conn(), key_id)
             .await?
             .ok_or_else(decryption_failure)?;
+        if !key.managed && matches!(op.ctx.principal, crate::Principal::Arn(_)) {
+            // A customer-managed key must also let the caller decrypt (kms:Decrypt).
+            self.authorize_action(op, "kms:Decrypt", &key.arn, None, &Vec::new(), false)
+                .await
+                .map_err(|e| {
+                    Error::new(
+                        ErrorCode::AccessDenied,
+                        format!("Access to KMS is not allowed. {}", e.message()),
+                    )
+                })?;
+        }
         if !key.enabled {
             return Err(Error::new(
                 ErrorCode::DecryptionFailure,

@@ -292,8 +292,22 @@ impl Engine {
     ) -> Result<SecretValueOutput> {
         let mut op = self.begin(ctx, "GetSecretValue").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
-            let secret = self.require_secret(&mut op, &input.secret_id).await?;
+            let mut keys = Vec::new();
+            if let Some(v) = &input.version_id {
+                keys.push(crate::authz::key(
+                    coffer_policy::keys::VERSION_ID,
+                    v.clone(),
+                ));
+            }
+            if let Some(v) = &input.version_stage {
+                keys.push(crate::authz::key(
+                    coffer_policy::keys::VERSION_STAGE,
+                    v.clone(),
+                ));
+            }
+            let secret = self
+                .require_secret_with(&mut op, &input.secret_id, keys)
+                .await?;
             self.read_value(
                 &mut op,
                 &secret,
@@ -394,7 +408,7 @@ impl Engine {
     ) -> Result<BatchGetSecretValueOutput> {
         let mut op = self.begin(ctx, "BatchGetSecretValue").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let mut out = BatchGetSecretValueOutput {
                 secret_values: Vec::new(),
                 errors: Vec::new(),
@@ -431,6 +445,14 @@ impl Engine {
                                 continue;
                             }
                         };
+                        let resource = self.secret_resource(&op, id, found.as_ref());
+                        if let Err(e) = self
+                            .authorize_action(&mut op, "secretsmanager:GetSecretValue", &resource, found.as_ref(), &Vec::new(), false)
+                            .await
+                        {
+                            out.errors.push(batch_error(id, &e));
+                            continue;
+                        }
                         match found {
                             None => out.errors.push(batch_error(id, &Error::not_found())),
                             Some(s) => match self.read_value(&mut op, &s, None, None).await {
@@ -453,6 +475,13 @@ impl Engine {
                     let matching = self.matching_secrets(&mut op, &filters, false).await?;
                     let end = (start + size).min(matching.len());
                     for s in matching.get(start..end).unwrap_or_default() {
+                        if let Err(e) = self
+                            .authorize_action(&mut op, "secretsmanager:GetSecretValue", &s.arn, Some(s), &Vec::new(), false)
+                            .await
+                        {
+                            out.errors.push(batch_error(&s.arn, &e));
+                            continue;
+                        }
                         match self.read_value(&mut op, s, None, None).await {
                             Ok(v) => {
                                 arns.push(s.arn.clone());
@@ -481,7 +510,6 @@ impl Engine {
     ) -> Result<SecretDescription> {
         let mut op = self.begin(ctx, "DescribeSecret").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             let secret = self.require_secret(&mut op, secret_id).await?;
             let tags = coffer_store::list_tags(op.tx.conn(), secret.id)
                 .await?
@@ -543,7 +571,7 @@ impl Engine {
     ) -> Result<ListSecretsOutput> {
         let mut op = self.begin(ctx, "ListSecrets").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             let size = page_size("maxResults", input.max_results, 100, 100)?;
             let filters = parse_filters(&input.filters)?;
             let descending = match input.sort_order.as_deref() {
@@ -625,7 +653,6 @@ impl Engine {
     ) -> Result<ListSecretVersionIdsOutput> {
         let mut op = self.begin(ctx, "ListSecretVersionIds").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             let size = page_size("maxResults", input.max_results, 100, 100)?;
             let start = match &input.next_token {
                 Some(t) => decode_token(t)?,
@@ -688,7 +715,7 @@ impl Engine {
     ) -> Result<SecretBytes> {
         let mut op = self.begin(ctx, "GetRandomPassword").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
+            self.authorize(&mut op, None).await?;
             op.event.detail("passwordLength", rules.length);
             random_password(&rules).map_err(|e| match e {
                 PasswordError::LengthOutOfRange { .. } => Error::new(

@@ -283,7 +283,6 @@ impl Engine {
         op: &mut Op<'_>,
         input: CreateSecretInput,
     ) -> Result<CreateSecretOutput> {
-        self.authorize(op, None)?;
         validate_name(&input.name)?;
         if let Some(d) = &input.description {
             validate_description(d)?;
@@ -316,6 +315,26 @@ impl Engine {
         }
         let region = op.region.clone();
         op.event.detail("name", input.name.as_str());
+        // Authorized against the ARN the secret would get, before anything is looked up.
+        let new_arn = self.secret_arn(&region, &input.name);
+        let mut keys = crate::authz::request_tag_keys(&input.tags);
+        keys.push(crate::authz::key(
+            coffer_policy::keys::NAME,
+            input.name.clone(),
+        ));
+        if let Some(d) = &input.description {
+            keys.push(crate::authz::key(
+                coffer_policy::keys::DESCRIPTION,
+                d.clone(),
+            ));
+        }
+        if let Some(k) = &input.kms_key_id {
+            keys.push(crate::authz::key(
+                coffer_policy::keys::KMS_KEY_ID,
+                k.clone(),
+            ));
+        }
+        self.authorize_on(op, &new_arn, None, &keys).await?;
         let mut existing =
             coffer_store::find_secret_by_name(op.tx.conn(), &region, &input.name).await?;
         if let Some(s) = &existing {
@@ -357,7 +376,7 @@ impl Engine {
         };
         let mut row = SecretRow {
             id: 0,
-            arn: self.secret_arn(&region, &input.name),
+            arn: new_arn,
             region,
             name: input.name.clone(),
             description: input.description.clone(),
@@ -406,7 +425,6 @@ impl Engine {
     ) -> Result<PutSecretValueOutput> {
         let mut op = self.begin(ctx, "PutSecretValue").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             if let Some(t) = &input.client_request_token {
                 validate_token(t)?;
             }
@@ -454,7 +472,6 @@ impl Engine {
     ) -> Result<UpdateSecretOutput> {
         let mut op = self.begin(ctx, "UpdateSecret").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             if let Some(t) = &input.client_request_token {
                 validate_token(t)?;
             }
@@ -464,7 +481,22 @@ impl Engine {
             if let Some(v) = &input.value {
                 v.validate()?;
             }
-            let mut secret = self.require_secret(&mut op, &input.secret_id).await?;
+            let mut keys = Vec::new();
+            if let Some(d) = &input.description {
+                keys.push(crate::authz::key(
+                    coffer_policy::keys::DESCRIPTION,
+                    d.clone(),
+                ));
+            }
+            if let Some(k) = &input.kms_key_id {
+                keys.push(crate::authz::key(
+                    coffer_policy::keys::KMS_KEY_ID,
+                    k.clone(),
+                ));
+            }
+            let mut secret = self
+                .require_secret_with(&mut op, &input.secret_id, keys)
+                .await?;
             if secret.deleted_at.is_some() {
                 return Err(Error::marked_for_deletion());
             }
@@ -557,7 +589,6 @@ impl Engine {
     ) -> Result<SecretRef> {
         let mut op = self.begin(ctx, "UpdateSecretVersionStage").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             validate_stage("versionStage", &input.version_stage)?;
             if let Some(v) = &input.remove_from_version_id {
                 validate_version_id("removeFromVersionId", v)?;
@@ -565,7 +596,13 @@ impl Engine {
             if let Some(v) = &input.move_to_version_id {
                 validate_version_id("moveToVersionId", v)?;
             }
-            let mut secret = self.require_secret(&mut op, &input.secret_id).await?;
+            let keys = vec![crate::authz::key(
+                coffer_policy::keys::VERSION_STAGE,
+                input.version_stage.clone(),
+            )];
+            let mut secret = self
+                .require_secret_with(&mut op, &input.secret_id, keys)
+                .await?;
             if secret.deleted_at.is_some() {
                 return Err(Error::marked_for_deletion());
             }
@@ -611,7 +648,6 @@ impl Engine {
     ) -> Result<DeleteSecretOutput> {
         let mut op = self.begin(ctx, "DeleteSecret").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             let force = input.force_delete_without_recovery.unwrap_or(false);
             if force && input.recovery_window_in_days.is_some() {
                 return Err(Error::invalid_parameter(
@@ -624,7 +660,14 @@ impl Engine {
                     "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).",
                 ));
             }
-            let found = self.find_secret(&mut op, &input.secret_id).await?;
+            let mut keys = vec![crate::authz::key(
+                coffer_policy::keys::FORCE_DELETE_WITHOUT_RECOVERY,
+                force.to_string(),
+            )];
+            if let Some(d) = input.recovery_window_in_days {
+                keys.push(crate::authz::key(coffer_policy::keys::RECOVERY_WINDOW_IN_DAYS, d.to_string()));
+            }
+            let found = self.authorized_secret(&mut op, &input.secret_id, keys).await?;
             let Some(mut secret) = found else {
                 if force {
                     // AWS: a forced delete of an unknown secret succeeds.
@@ -703,7 +746,7 @@ impl Engine {
             op.tx.rollback().await?;
             return Ok(0);
         }
-        let result = self.authorize(&mut op, None).map(|()| purged);
+        let result = self.authorize(&mut op, None).await.map(|()| purged);
         self.finish(op, result).await
     }
 
@@ -711,7 +754,6 @@ impl Engine {
     pub async fn restore_secret(&self, ctx: &RequestContext, secret_id: &str) -> Result<SecretRef> {
         let mut op = self.begin(ctx, "RestoreSecret").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             let mut secret = self.require_secret(&mut op, secret_id).await?;
             if secret.deleted_at.is_some() {
                 secret.deleted_at = None;
@@ -736,7 +778,6 @@ impl Engine {
     ) -> Result<()> {
         let mut op = self.begin(ctx, "TagResource").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             if tags.is_empty() {
                 return Err(Error::validation(
                     "tags",
@@ -744,7 +785,8 @@ impl Engine {
                 ));
             }
             validate_tags(&tags)?;
-            let mut secret = self.require_secret(&mut op, secret_id).await?;
+            let keys = crate::authz::request_tag_keys(&tags);
+            let mut secret = self.require_secret_with(&mut op, secret_id, keys).await?;
             if secret.deleted_at.is_some() {
                 return Err(Error::marked_for_deletion());
             }
@@ -783,7 +825,6 @@ impl Engine {
     ) -> Result<()> {
         let mut op = self.begin(ctx, "UntagResource").await?;
         let result = async {
-            self.authorize(&mut op, None)?;
             for k in &keys {
                 if k.is_empty() || k.chars().count() > 128 {
                     return Err(Error::validation(
@@ -792,7 +833,10 @@ impl Engine {
                     ));
                 }
             }
-            let mut secret = self.require_secret(&mut op, secret_id).await?;
+            let condition = vec![(coffer_policy::keys::TAG_KEYS.to_owned(), keys.clone())];
+            let mut secret = self
+                .require_secret_with(&mut op, secret_id, condition)
+                .await?;
             if secret.deleted_at.is_some() {
                 return Err(Error::marked_for_deletion());
             }
