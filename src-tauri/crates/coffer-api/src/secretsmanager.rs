@@ -23,15 +23,15 @@ pub const ACTIONS: &[(&str, bool)] = &[
     ("BatchGetSecretValue", true),
     ("CancelRotateSecret", false),
     ("CreateSecret", true),
-    ("DeleteResourcePolicy", false),
+    ("DeleteResourcePolicy", true),
     ("DeleteSecret", true),
     ("DescribeSecret", true),
     ("GetRandomPassword", true),
-    ("GetResourcePolicy", false),
+    ("GetResourcePolicy", true),
     ("GetSecretValue", true),
     ("ListSecretVersionIds", true),
     ("ListSecrets", true),
-    ("PutResourcePolicy", false),
+    ("PutResourcePolicy", true),
     ("PutSecretValue", true),
     ("RemoveRegionsFromReplication", false),
     ("ReplicateSecretToRegions", false),
@@ -42,7 +42,7 @@ pub const ACTIONS: &[(&str, bool)] = &[
     ("UntagResource", true),
     ("UpdateSecret", true),
     ("UpdateSecretVersionStage", true),
-    ("ValidateResourcePolicy", false),
+    ("ValidateResourcePolicy", true),
 ];
 
 /// Runs `action` with its JSON request body and returns the JSON response body.
@@ -72,6 +72,10 @@ pub async fn call(
         "TagResource" => tag_resource(engine, ctx, parse(body)?).await,
         "UntagResource" => untag_resource(engine, ctx, parse(body)?).await,
         "GetRandomPassword" => get_random_password(engine, ctx, parse(body)?).await,
+        "PutResourcePolicy" => put_resource_policy(engine, ctx, parse(body)?).await,
+        "GetResourcePolicy" => get_resource_policy(engine, ctx, parse(body)?).await,
+        "DeleteResourcePolicy" => delete_resource_policy(engine, ctx, parse(body)?).await,
+        "ValidateResourcePolicy" => validate_resource_policy(engine, ctx, parse(body)?).await,
         other if ACTIONS.iter().any(|(a, _)| *a == other) => Err(ApiError::client(
             "InvalidRequestException",
             format!("{other} is not available in this version of Coffer yet."),
@@ -798,4 +802,108 @@ async fn get_random_password(
     };
     let pw = engine.get_random_password(ctx, rules).await?;
     Ok(serde_json::json!({ "RandomPassword": String::from_utf8_lossy(pw.expose()) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutResourcePolicyRequest {
+    secret_id: String,
+    resource_policy: String,
+    block_public_policy: Option<bool>,
+}
+
+async fn put_resource_policy(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: PutResourcePolicyRequest,
+) -> Result<Value, ApiError> {
+    let out = engine
+        .put_resource_policy(
+            ctx,
+            &r.secret_id,
+            &r.resource_policy,
+            r.block_public_policy.unwrap_or(false),
+        )
+        .await?;
+    to_value(&ArnName {
+        arn: Some(out.arn),
+        name: out.name,
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetResourcePolicyResponse {
+    #[serde(rename = "ARN")]
+    arn: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_policy: Option<String>,
+}
+
+async fn get_resource_policy(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: SecretIdRequest,
+) -> Result<Value, ApiError> {
+    let out = engine.get_resource_policy(ctx, &r.secret_id).await?;
+    to_value(&GetResourcePolicyResponse {
+        arn: out.arn,
+        name: out.name,
+        resource_policy: out.resource_policy,
+    })
+}
+
+async fn delete_resource_policy(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: SecretIdRequest,
+) -> Result<Value, ApiError> {
+    let out = engine.delete_resource_policy(ctx, &r.secret_id).await?;
+    to_value(&ArnName {
+        arn: Some(out.arn),
+        name: out.name,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ValidateResourcePolicyRequest {
+    secret_id: Option<String>,
+    resource_policy: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ValidationErrorDto {
+    check_name: String,
+    error_message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ValidateResourcePolicyResponse {
+    policy_validation_passed: bool,
+    validation_errors: Vec<ValidationErrorDto>,
+}
+
+async fn validate_resource_policy(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: ValidateResourcePolicyRequest,
+) -> Result<Value, ApiError> {
+    let out = engine
+        .validate_resource_policy(ctx, r.secret_id.as_deref(), &r.resource_policy)
+        .await?;
+    to_value(&ValidateResourcePolicyResponse {
+        policy_validation_passed: out.passed,
+        validation_errors: out
+            .errors
+            .into_iter()
+            .map(|e| ValidationErrorDto {
+                check_name: e.check_name,
+                error_message: e.error_message,
+            })
+            .collect(),
+    })
 }

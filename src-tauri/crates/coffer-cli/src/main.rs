@@ -3,7 +3,9 @@
 //! Secret actions use the AWS CLI's subcommand and flag names and print the JSON the AWS
 //! API returns (`coffer create-secret --name db --secret-string '{"password":"x"}'`). The
 //! store is the local file (`--store`, default in the OS data directory); the master
-//! password comes from `--password-file` / `COFFER_PASSWORD_FILE` or a prompt.
+//! password comes from `--password-file` / `COFFER_PASSWORD_FILE` or a prompt. Identity and
+//! access live under `coffer iam …` with the AWS CLI's IAM names (`coffer iam create-user
+//! --user-name alice`), printing the JSON the AWS CLI prints for IAM.
 //!
 //! Exit codes follow the AWS CLI: 0 success, 254 an error from the service (printed as
 //! "An error occurred (Code) when calling the Action operation: message"), 252 bad
@@ -21,7 +23,8 @@ use clap::{Args, Parser, Subcommand};
 use coffer_api::ApiError;
 use coffer_api::audit::ExportFormat;
 use coffer_engine::{
-    AuditFilter, Engine, InitOptions, KdfParams, Password, RequestContext, Source, SystemClock,
+    AuditFilter, ContextEntry, Engine, InitOptions, KdfParams, Password, PrincipalKind,
+    RequestContext, Source, SystemClock, Tag,
 };
 use serde_json::{Map, Value, json};
 
@@ -78,12 +81,23 @@ enum Command {
     UntagResource(UntagArgs),
     /// GetRandomPassword.
     GetRandomPassword(RandomPasswordArgs),
+    /// PutResourcePolicy: attach a resource policy to a secret.
+    PutResourcePolicy(PutResourcePolicyArgs),
+    /// GetResourcePolicy.
+    GetResourcePolicy(SecretIdArgs),
+    /// DeleteResourcePolicy.
+    DeleteResourcePolicy(SecretIdArgs),
+    /// ValidateResourcePolicy: check a resource policy without attaching it.
+    ValidateResourcePolicy(ValidateResourcePolicyArgs),
     /// The audit log: list, verify, export.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// KMS-like named keys.
     #[command(subcommand)]
     Kms(KmsCommand),
+    /// IAM-like users, roles, groups, policies and access keys.
+    #[command(subcommand)]
+    Iam(IamCommand),
 }
 
 #[derive(Args, Debug)]
@@ -318,6 +332,34 @@ struct RandomPasswordArgs {
     input: InputJson,
 }
 
+#[derive(Args, Debug)]
+struct PutResourcePolicyArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    /// The policy JSON (or file://path).
+    #[arg(long)]
+    resource_policy: Option<String>,
+    /// Refuse a policy that grants broad (public) access.
+    #[arg(long, overrides_with = "no_block_public_policy")]
+    block_public_policy: bool,
+    /// Accept broad policies (the default).
+    #[arg(long, overrides_with = "block_public_policy")]
+    no_block_public_policy: bool,
+    #[command(flatten)]
+    input: InputJson,
+}
+
+#[derive(Args, Debug)]
+struct ValidateResourcePolicyArgs {
+    #[arg(long)]
+    secret_id: Option<String>,
+    /// The policy JSON (or file://path).
+    #[arg(long)]
+    resource_policy: Option<String>,
+    #[command(flatten)]
+    input: InputJson,
+}
+
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
     /// Events, newest first, as JSON.
@@ -402,6 +444,323 @@ enum KmsCommand {
         #[arg(long)]
         key_id: String,
     },
+}
+
+/// `coffer iam …`: the AWS CLI's IAM commands and flags. Policy documents are JSON text or
+/// `file://path`.
+#[derive(Subcommand, Debug)]
+enum IamCommand {
+    /// Create a user.
+    CreateUser {
+        #[arg(long)]
+        user_name: String,
+        /// IAM path (default `/`).
+        #[arg(long)]
+        path: Option<String>,
+        /// `Key=k,Value=v` … or a JSON list.
+        #[arg(long, num_args = 1..)]
+        tags: Vec<String>,
+    },
+    /// Create a role (Coffer roles need no trust policy: they are used through access keys).
+    CreateRole {
+        #[arg(long)]
+        role_name: String,
+        #[arg(long)]
+        path: Option<String>,
+        #[arg(long, num_args = 1..)]
+        tags: Vec<String>,
+    },
+    /// Create a group.
+    CreateGroup {
+        #[arg(long)]
+        group_name: String,
+        #[arg(long)]
+        path: Option<String>,
+    },
+    /// Show a user.
+    GetUser {
+        #[arg(long)]
+        user_name: String,
+    },
+    /// Show a role.
+    GetRole {
+        #[arg(long)]
+        role_name: String,
+    },
+    /// List the users.
+    ListUsers,
+    /// List the roles.
+    ListRoles,
+    /// List the groups.
+    ListGroups,
+    /// Delete a user (refused while it has access keys, policies or groups).
+    DeleteUser {
+        #[arg(long)]
+        user_name: String,
+    },
+    /// Delete a role (refused while it has access keys or policies).
+    DeleteRole {
+        #[arg(long)]
+        role_name: String,
+    },
+    /// Delete a group (refused while it has members or policies).
+    DeleteGroup {
+        #[arg(long)]
+        group_name: String,
+    },
+    /// Add a user to a group.
+    AddUserToGroup {
+        #[arg(long)]
+        group_name: String,
+        #[arg(long)]
+        user_name: String,
+    },
+    /// Remove a user from a group.
+    RemoveUserFromGroup {
+        #[arg(long)]
+        group_name: String,
+        #[arg(long)]
+        user_name: String,
+    },
+    /// The groups a user belongs to.
+    ListGroupsForUser {
+        #[arg(long)]
+        user_name: String,
+    },
+    /// Create or replace a user's inline policy.
+    PutUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_name: String,
+        /// JSON text or file://path.
+        #[arg(long)]
+        policy_document: String,
+    },
+    /// Create or replace a role's inline policy.
+    PutRolePolicy {
+        #[arg(long)]
+        role_name: String,
+        #[arg(long)]
+        policy_name: String,
+        #[arg(long)]
+        policy_document: String,
+    },
+    /// Create or replace a group's inline policy.
+    PutGroupPolicy {
+        #[arg(long)]
+        group_name: String,
+        #[arg(long)]
+        policy_name: String,
+        #[arg(long)]
+        policy_document: String,
+    },
+    /// Show a user's inline policy.
+    GetUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// Show a role's inline policy.
+    GetRolePolicy {
+        #[arg(long)]
+        role_name: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// Show a group's inline policy.
+    GetGroupPolicy {
+        #[arg(long)]
+        group_name: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// Delete a user's inline policy.
+    DeleteUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// Delete a role's inline policy.
+    DeleteRolePolicy {
+        #[arg(long)]
+        role_name: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// Delete a group's inline policy.
+    DeleteGroupPolicy {
+        #[arg(long)]
+        group_name: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// The names of a user's inline policies.
+    ListUserPolicies {
+        #[arg(long)]
+        user_name: String,
+    },
+    /// The names of a role's inline policies.
+    ListRolePolicies {
+        #[arg(long)]
+        role_name: String,
+    },
+    /// The names of a group's inline policies.
+    ListGroupPolicies {
+        #[arg(long)]
+        group_name: String,
+    },
+    /// Create a managed policy.
+    CreatePolicy {
+        #[arg(long)]
+        policy_name: String,
+        /// JSON text or file://path.
+        #[arg(long)]
+        policy_document: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Show a managed policy.
+    GetPolicy {
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// Show a managed policy's document (Coffer keeps one version, `v1`).
+    GetPolicyVersion {
+        #[arg(long)]
+        policy_arn: String,
+        #[arg(long)]
+        version_id: String,
+    },
+    /// List the managed policies.
+    ListPolicies,
+    /// Delete a managed policy (refused while attached).
+    DeletePolicy {
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// Attach a managed policy to a user.
+    AttachUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// Attach a managed policy to a role.
+    AttachRolePolicy {
+        #[arg(long)]
+        role_name: String,
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// Attach a managed policy to a group.
+    AttachGroupPolicy {
+        #[arg(long)]
+        group_name: String,
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// Detach a managed policy from a user.
+    DetachUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// Detach a managed policy from a role.
+    DetachRolePolicy {
+        #[arg(long)]
+        role_name: String,
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// Detach a managed policy from a group.
+    DetachGroupPolicy {
+        #[arg(long)]
+        group_name: String,
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// The managed policies attached to a user.
+    ListAttachedUserPolicies {
+        #[arg(long)]
+        user_name: String,
+    },
+    /// The managed policies attached to a role.
+    ListAttachedRolePolicies {
+        #[arg(long)]
+        role_name: String,
+    },
+    /// The managed policies attached to a group.
+    ListAttachedGroupPolicies {
+        #[arg(long)]
+        group_name: String,
+    },
+    /// Create an access key for a user or a role: the only time its secret is shown.
+    CreateAccessKey(KeyOwnerArgs),
+    /// List a user's or role's access keys (never their secrets).
+    ListAccessKeys(KeyOwnerArgs),
+    /// Activate or deactivate an access key (effective on the next request).
+    UpdateAccessKey {
+        #[arg(long)]
+        access_key_id: String,
+        /// `Active` or `Inactive`.
+        #[arg(long)]
+        status: String,
+        #[command(flatten)]
+        owner: KeyOwnerArgs,
+    },
+    /// Delete an access key (effective on the next request).
+    DeleteAccessKey {
+        #[arg(long)]
+        access_key_id: String,
+        #[command(flatten)]
+        owner: KeyOwnerArgs,
+    },
+    /// Evaluate a principal's policies (identity and resource) for actions and resources.
+    SimulatePrincipalPolicy {
+        /// The user, role or group ARN.
+        #[arg(long)]
+        policy_source_arn: String,
+        #[arg(long, num_args = 1.., required = true)]
+        action_names: Vec<String>,
+        /// Default `*`.
+        #[arg(long, num_args = 1..)]
+        resource_arns: Vec<String>,
+        /// `ContextKeyName=aws:SourceIp,ContextKeyValues=127.0.0.1,ContextKeyType=ip` … or a
+        /// JSON list.
+        #[arg(long, num_args = 1..)]
+        context_entries: Vec<String>,
+    },
+}
+
+/// The owner of access keys: a user (as in AWS) or a role (Coffer's extension).
+#[derive(Args, Debug)]
+struct KeyOwnerArgs {
+    #[arg(long, conflicts_with = "role_name")]
+    user_name: Option<String>,
+    #[arg(long)]
+    role_name: Option<String>,
+}
+
+impl KeyOwnerArgs {
+    fn owner(&self) -> Option<(PrincipalKind, &str)> {
+        match (&self.user_name, &self.role_name) {
+            (Some(u), _) => Some((PrincipalKind::User, u.as_str())),
+            (None, Some(r)) => Some((PrincipalKind::Role, r.as_str())),
+            (None, None) => None,
+        }
+    }
+
+    fn required(&self) -> Result<(PrincipalKind, &str), Failure> {
+        self.owner().ok_or_else(|| {
+            Failure::Usage(anyhow!(
+                "pass --user-name or --role-name (the CLI runs as the account root, which has no access keys)"
+            ))
+        })
+    }
 }
 
 /// A failure, and how the process reports it.
@@ -630,6 +989,13 @@ fn set_value(
     Ok(())
 }
 
+fn set_text(m: &mut Map<String, Value>, key: &str, v: &Option<String>) -> Result<(), Failure> {
+    if let Some(v) = v {
+        m.insert(key.to_owned(), json!(text_arg(v).map_err(Failure::Usage)?));
+    }
+    Ok(())
+}
+
 async fn call(
     engine: &Engine,
     ctx: &RequestContext,
@@ -818,6 +1184,34 @@ async fn dispatch(
             }
             call(engine, ctx, "GetRandomPassword", m).await
         }
+        Command::PutResourcePolicy(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set_text(&mut m, "ResourcePolicy", &a.resource_policy)?;
+            if a.block_public_policy {
+                m.insert("BlockPublicPolicy".into(), Value::Bool(true));
+            } else if a.no_block_public_policy {
+                m.insert("BlockPublicPolicy".into(), Value::Bool(false));
+            }
+            call(engine, ctx, "PutResourcePolicy", m).await
+        }
+        Command::GetResourcePolicy(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            call(engine, ctx, "GetResourcePolicy", m).await
+        }
+        Command::DeleteResourcePolicy(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            call(engine, ctx, "DeleteResourcePolicy", m).await
+        }
+        Command::ValidateResourcePolicy(a) => {
+            let mut m = body(&a.input)?;
+            set(&mut m, "SecretId", a.secret_id);
+            set_text(&mut m, "ResourcePolicy", &a.resource_policy)?;
+            call(engine, ctx, "ValidateResourcePolicy", m).await
+        }
+        Command::Iam(c) => iam(engine, ctx, c).await,
         Command::Audit(AuditCommand::List(f)) => {
             let out = coffer_api::audit::list(engine, ctx, &audit_filter(&f)?)
                 .await
@@ -902,4 +1296,367 @@ async fn dispatch(
             print(&out.map_err(api(action))?)
         }
     }
+}
+
+/// `--tags Key=k,Value=v …` (or a JSON list) as engine tags.
+fn tags_arg(items: &[String]) -> Result<Vec<Tag>, Failure> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let v = parse_struct_list(items, &[]).map_err(Failure::Usage)?;
+    let list = v.as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(
+            |t| match (t.get("Key").and_then(Value::as_str), t.get("Value")) {
+                (Some(k), None) => Ok(Tag::new(k, "")),
+                (Some(k), Some(Value::String(v))) => Ok(Tag::new(k, v.as_str())),
+                _ => Err(Failure::Usage(anyhow!(
+                    "--tags takes Key=k,Value=v items (or a JSON list of {{\"Key\",\"Value\"}})"
+                ))),
+            },
+        )
+        .collect()
+}
+
+/// `--context-entries ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=t …` (or a JSON
+/// list) as engine context entries. The type is checked for being one of IAM's names, then
+/// left to the policy's condition operators.
+fn context_entries_arg(items: &[String]) -> Result<Vec<ContextEntry>, Failure> {
+    const TYPES: &[&str] = &[
+        "string",
+        "stringList",
+        "numeric",
+        "numericList",
+        "boolean",
+        "booleanList",
+        "ip",
+        "ipList",
+        "binary",
+        "binaryList",
+        "date",
+        "dateList",
+    ];
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let v = parse_struct_list(items, &["ContextKeyValues"]).map_err(Failure::Usage)?;
+    let bad = || {
+        Failure::Usage(anyhow!(
+            "--context-entries takes ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=t items (or a JSON list)"
+        ))
+    };
+    v.as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|e| {
+            let key = e
+                .get("ContextKeyName")
+                .and_then(Value::as_str)
+                .ok_or_else(bad)?;
+            let values = match e.get("ContextKeyValues") {
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_owned).ok_or_else(bad))
+                    .collect::<Result<Vec<_>, _>>()?,
+                Some(Value::String(s)) => vec![s.clone()],
+                _ => return Err(bad()),
+            };
+            if let Some(t) = e.get("ContextKeyType") {
+                let t = t.as_str().ok_or_else(bad)?;
+                if !TYPES.contains(&t) {
+                    return Err(Failure::Usage(anyhow!(
+                        "unknown ContextKeyType '{t}' (one of {})",
+                        TYPES.join(", ")
+                    )));
+                }
+            }
+            Ok(ContextEntry {
+                key: key.to_owned(),
+                values,
+            })
+        })
+        .collect()
+}
+
+fn doc_arg(v: &str) -> Result<String, Failure> {
+    text_arg(v).map_err(Failure::Usage)
+}
+
+/// `coffer iam …`: each command goes through `coffer_api::iam` and prints the JSON the AWS
+/// CLI prints; errors name IAM's action (`CreateUser`, `PutUserPolicy`…).
+async fn iam(engine: &Engine, ctx: &RequestContext, c: IamCommand) -> Result<ExitCode, Failure> {
+    use PrincipalKind::{Group, Role, User};
+    use coffer_api::iam as x;
+    let (action, out) = match c {
+        IamCommand::CreateUser {
+            user_name,
+            path,
+            tags,
+        } => {
+            let tags = tags_arg(&tags)?;
+            let out = x::create_principal(engine, ctx, User, &user_name, path.as_deref(), tags);
+            ("CreateUser", out.await)
+        }
+        IamCommand::CreateRole {
+            role_name,
+            path,
+            tags,
+        } => {
+            let tags = tags_arg(&tags)?;
+            let out = x::create_principal(engine, ctx, Role, &role_name, path.as_deref(), tags);
+            ("CreateRole", out.await)
+        }
+        IamCommand::CreateGroup { group_name, path } => {
+            let out =
+                x::create_principal(engine, ctx, Group, &group_name, path.as_deref(), Vec::new());
+            ("CreateGroup", out.await)
+        }
+        IamCommand::GetUser { user_name } => (
+            "GetUser",
+            x::get_principal(engine, ctx, User, &user_name).await,
+        ),
+        IamCommand::GetRole { role_name } => (
+            "GetRole",
+            x::get_principal(engine, ctx, Role, &role_name).await,
+        ),
+        IamCommand::ListUsers => ("ListUsers", x::list_principals(engine, ctx, User).await),
+        IamCommand::ListRoles => ("ListRoles", x::list_principals(engine, ctx, Role).await),
+        IamCommand::ListGroups => ("ListGroups", x::list_principals(engine, ctx, Group).await),
+        IamCommand::DeleteUser { user_name } => (
+            "DeleteUser",
+            x::delete_principal(engine, ctx, User, &user_name).await,
+        ),
+        IamCommand::DeleteRole { role_name } => (
+            "DeleteRole",
+            x::delete_principal(engine, ctx, Role, &role_name).await,
+        ),
+        IamCommand::DeleteGroup { group_name } => (
+            "DeleteGroup",
+            x::delete_principal(engine, ctx, Group, &group_name).await,
+        ),
+        IamCommand::AddUserToGroup {
+            group_name,
+            user_name,
+        } => (
+            "AddUserToGroup",
+            x::set_group_membership(engine, ctx, &group_name, &user_name, true).await,
+        ),
+        IamCommand::RemoveUserFromGroup {
+            group_name,
+            user_name,
+        } => (
+            "RemoveUserFromGroup",
+            x::set_group_membership(engine, ctx, &group_name, &user_name, false).await,
+        ),
+        IamCommand::ListGroupsForUser { user_name } => (
+            "ListGroupsForUser",
+            x::list_groups_for_user(engine, ctx, &user_name).await,
+        ),
+        IamCommand::PutUserPolicy {
+            user_name,
+            policy_name,
+            policy_document,
+        } => {
+            let doc = doc_arg(&policy_document)?;
+            let out = x::put_principal_policy(engine, ctx, User, &user_name, &policy_name, &doc);
+            ("PutUserPolicy", out.await)
+        }
+        IamCommand::PutRolePolicy {
+            role_name,
+            policy_name,
+            policy_document,
+        } => {
+            let doc = doc_arg(&policy_document)?;
+            let out = x::put_principal_policy(engine, ctx, Role, &role_name, &policy_name, &doc);
+            ("PutRolePolicy", out.await)
+        }
+        IamCommand::PutGroupPolicy {
+            group_name,
+            policy_name,
+            policy_document,
+        } => {
+            let doc = doc_arg(&policy_document)?;
+            let out = x::put_principal_policy(engine, ctx, Group, &group_name, &policy_name, &doc);
+            ("PutGroupPolicy", out.await)
+        }
+        IamCommand::GetUserPolicy {
+            user_name,
+            policy_name,
+        } => (
+            "GetUserPolicy",
+            x::get_principal_policy(engine, ctx, User, &user_name, &policy_name).await,
+        ),
+        IamCommand::GetRolePolicy {
+            role_name,
+            policy_name,
+        } => (
+            "GetRolePolicy",
+            x::get_principal_policy(engine, ctx, Role, &role_name, &policy_name).await,
+        ),
+        IamCommand::GetGroupPolicy {
+            group_name,
+            policy_name,
+        } => (
+            "GetGroupPolicy",
+            x::get_principal_policy(engine, ctx, Group, &group_name, &policy_name).await,
+        ),
+        IamCommand::DeleteUserPolicy {
+            user_name,
+            policy_name,
+        } => (
+            "DeleteUserPolicy",
+            x::delete_principal_policy(engine, ctx, User, &user_name, &policy_name).await,
+        ),
+        IamCommand::DeleteRolePolicy {
+            role_name,
+            policy_name,
+        } => (
+            "DeleteRolePolicy",
+            x::delete_principal_policy(engine, ctx, Role, &role_name, &policy_name).await,
+        ),
+        IamCommand::DeleteGroupPolicy {
+            group_name,
+            policy_name,
+        } => (
+            "DeleteGroupPolicy",
+            x::delete_principal_policy(engine, ctx, Group, &group_name, &policy_name).await,
+        ),
+        IamCommand::ListUserPolicies { user_name } => (
+            "ListUserPolicies",
+            x::list_principal_policies(engine, ctx, User, &user_name).await,
+        ),
+        IamCommand::ListRolePolicies { role_name } => (
+            "ListRolePolicies",
+            x::list_principal_policies(engine, ctx, Role, &role_name).await,
+        ),
+        IamCommand::ListGroupPolicies { group_name } => (
+            "ListGroupPolicies",
+            x::list_principal_policies(engine, ctx, Group, &group_name).await,
+        ),
+        IamCommand::CreatePolicy {
+            policy_name,
+            policy_document,
+            description,
+        } => {
+            let doc = doc_arg(&policy_document)?;
+            let out = x::create_policy(engine, ctx, &policy_name, &doc, description);
+            ("CreatePolicy", out.await)
+        }
+        IamCommand::GetPolicy { policy_arn } => {
+            ("GetPolicy", x::get_policy(engine, ctx, &policy_arn).await)
+        }
+        IamCommand::GetPolicyVersion {
+            policy_arn,
+            version_id,
+        } => (
+            "GetPolicyVersion",
+            x::get_policy_version(engine, ctx, &policy_arn, &version_id).await,
+        ),
+        IamCommand::ListPolicies => ("ListPolicies", x::list_policies(engine, ctx).await),
+        IamCommand::DeletePolicy { policy_arn } => (
+            "DeletePolicy",
+            x::delete_policy(engine, ctx, &policy_arn).await,
+        ),
+        IamCommand::AttachUserPolicy {
+            user_name,
+            policy_arn,
+        } => (
+            "AttachUserPolicy",
+            x::set_policy_attachment(engine, ctx, User, &user_name, &policy_arn, true).await,
+        ),
+        IamCommand::AttachRolePolicy {
+            role_name,
+            policy_arn,
+        } => (
+            "AttachRolePolicy",
+            x::set_policy_attachment(engine, ctx, Role, &role_name, &policy_arn, true).await,
+        ),
+        IamCommand::AttachGroupPolicy {
+            group_name,
+            policy_arn,
+        } => (
+            "AttachGroupPolicy",
+            x::set_policy_attachment(engine, ctx, Group, &group_name, &policy_arn, true).await,
+        ),
+        IamCommand::DetachUserPolicy {
+            user_name,
+            policy_arn,
+        } => (
+            "DetachUserPolicy",
+            x::set_policy_attachment(engine, ctx, User, &user_name, &policy_arn, false).await,
+        ),
+        IamCommand::DetachRolePolicy {
+            role_name,
+            policy_arn,
+        } => (
+            "DetachRolePolicy",
+            x::set_policy_attachment(engine, ctx, Role, &role_name, &policy_arn, false).await,
+        ),
+        IamCommand::DetachGroupPolicy {
+            group_name,
+            policy_arn,
+        } => (
+            "DetachGroupPolicy",
+            x::set_policy_attachment(engine, ctx, Group, &group_name, &policy_arn, false).await,
+        ),
+        IamCommand::ListAttachedUserPolicies { user_name } => (
+            "ListAttachedUserPolicies",
+            x::list_attached_policies(engine, ctx, User, &user_name).await,
+        ),
+        IamCommand::ListAttachedRolePolicies { role_name } => (
+            "ListAttachedRolePolicies",
+            x::list_attached_policies(engine, ctx, Role, &role_name).await,
+        ),
+        IamCommand::ListAttachedGroupPolicies { group_name } => (
+            "ListAttachedGroupPolicies",
+            x::list_attached_policies(engine, ctx, Group, &group_name).await,
+        ),
+        IamCommand::CreateAccessKey(o) => {
+            let (kind, name) = o.required()?;
+            (
+                "CreateAccessKey",
+                x::create_access_key(engine, ctx, kind, name).await,
+            )
+        }
+        IamCommand::ListAccessKeys(o) => {
+            let (kind, name) = o.required()?;
+            (
+                "ListAccessKeys",
+                x::list_access_keys(engine, ctx, kind, name).await,
+            )
+        }
+        IamCommand::UpdateAccessKey {
+            access_key_id,
+            status,
+            owner,
+        } => (
+            "UpdateAccessKey",
+            x::update_access_key(engine, ctx, owner.owner(), &access_key_id, &status).await,
+        ),
+        IamCommand::DeleteAccessKey {
+            access_key_id,
+            owner,
+        } => (
+            "DeleteAccessKey",
+            x::delete_access_key(engine, ctx, owner.owner(), &access_key_id).await,
+        ),
+        IamCommand::SimulatePrincipalPolicy {
+            policy_source_arn,
+            action_names,
+            resource_arns,
+            context_entries,
+        } => {
+            let entries = context_entries_arg(&context_entries)?;
+            let out = x::simulate_principal_policy(
+                engine,
+                ctx,
+                &policy_source_arn,
+                action_names,
+                resource_arns,
+                entries,
+            );
+            ("SimulatePrincipalPolicy", out.await)
+        }
+    };
+    print(&out.map_err(api(action))?)
 }
