@@ -12,7 +12,8 @@ use std::path::Path;
 use coffer_engine::{
     AuditFilter, BatchGetSecretValueInput, CreateSecretInput, DeleteSecretInput, Engine,
     GetSecretValueInput, ListSecretVersionIdsInput, ListSecretsInput, Password,
-    PutSecretValueInput, SecretBytes, SecretValue, UpdateSecretInput, UpdateSecretVersionStageInput,
+    PutSecretValueInput, SecretBytes, SecretValue, UpdateSecretInput,
+    UpdateSecretVersionStageInput,
 };
 use rand::Rng;
 
@@ -28,7 +29,11 @@ fn base64(bytes: &[u8], url_safe: bool) -> String {
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
         let n = chunk.len();
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let v = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= n {
@@ -47,8 +52,22 @@ fn base64(bytes: &[u8], url_safe: bool) -> String {
 fn leak_forms(canary: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut forms = vec![
         ("raw".to_owned(), canary.to_vec()),
-        ("hex".to_owned(), canary.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes()),
-        ("HEX".to_owned(), canary.iter().map(|b| format!("{b:02X}")).collect::<String>().into_bytes()),
+        (
+            "hex".to_owned(),
+            canary
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+                .into_bytes(),
+        ),
+        (
+            "HEX".to_owned(),
+            canary
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<String>()
+                .into_bytes(),
+        ),
     ];
     for url_safe in [false, true] {
         for shift in 0..3usize {
@@ -58,7 +77,10 @@ fn leak_forms(canary: &[u8]) -> Vec<(String, Vec<u8>)> {
             let start = if shift == 0 { 0 } else { 4 };
             let stable = &enc[start..enc.len() - 4];
             assert!(stable.len() >= 24, "canary too short for a base64 probe");
-            forms.push((format!("base64(url={url_safe}, shift={shift})"), stable.as_bytes().to_vec()));
+            forms.push((
+                format!("base64(url={url_safe}, shift={shift})"),
+                stable.as_bytes().to_vec(),
+            ));
         }
     }
     forms
@@ -109,7 +131,9 @@ fn scan(dir: &Path, log: &str, canaries: &[&[u8]], when: &str) -> Vec<String> {
 
 fn random_canary(prefix: &str) -> String {
     let mut rng = rand::rng();
-    let tail: String = (0..24).map(|_| format!("{:x}", rng.random_range(0..16u8))).collect();
+    let tail: String = (0..24)
+        .map(|_| format!("{:x}", rng.random_range(0..16u8)))
+        .collect();
     format!("{prefix}{tail}")
 }
 
@@ -123,7 +147,8 @@ fn scanner_finds_planted_canaries() {
         let mut planted = b"some prefix bytes".to_vec();
         planted.extend_from_slice(&needle);
         std::fs::write(dir.path().join("f"), &planted).unwrap();
-        let found = std::panic::catch_unwind(|| scan(dir.path(), "", &[canary.as_bytes()], "self-check"));
+        let found =
+            std::panic::catch_unwind(|| scan(dir.path(), "", &[canary.as_bytes()], "self-check"));
         assert!(found.is_err(), "planted {form} not found");
     }
     // Base64 of a longer buffer, at every offset, is caught too.
@@ -133,7 +158,8 @@ fn scanner_finds_planted_canaries() {
         buf.extend_from_slice(b"tail");
         let log = base64(&buf, false);
         let dir = tempfile::tempdir().unwrap();
-        let found = std::panic::catch_unwind(|| scan(dir.path(), &log, &[canary.as_bytes()], "self-check"));
+        let found =
+            std::panic::catch_unwind(|| scan(dir.path(), &log, &[canary.as_bytes()], "self-check"));
         assert!(found.is_err(), "base64 at offset {offset} not found");
     }
     assert_eq!(base64(b"foobar", false), "Zm9vYmFy");
@@ -151,7 +177,10 @@ impl Capture {
     fn debug(&mut self, what: &str, v: &impl std::fmt::Debug) {
         let shown = format!("{v:?}");
         for c in &self.canaries {
-            assert!(!shown.contains(c.as_str()), "Debug of {what} shows the canary: {shown}");
+            assert!(
+                !shown.contains(c.as_str()),
+                "Debug of {what} shows the canary: {shown}"
+            );
         }
         self.log.push_str(what);
         self.log.push_str(": ");
@@ -183,7 +212,9 @@ async fn canary_never_appears_at_rest_or_in_output() {
     let ctx = root();
 
     // Secret types themselves.
-    let string_value = SecretValue::string(format!("{{\"username\":\"admin\",\"password\":\"{canary}\"}}"));
+    let string_value = SecretValue::string(format!(
+        "{{\"username\":\"admin\",\"password\":\"{canary}\"}}"
+    ));
     let mut bin = vec![0x00, 0xff, 0x10];
     bin.extend_from_slice(canary.as_bytes());
     bin.extend_from_slice(&[0x80, 0x01]);
@@ -231,7 +262,10 @@ async fn canary_never_appears_at_rest_or_in_output() {
 
     // Put versions: AWSCURRENT, a pending one, and a conflicting token (an error whose
     // message must not carry the value).
-    for (i, name) in ["canary/string", "canary/binary", "canary/later"].iter().enumerate() {
+    for (i, name) in ["canary/string", "canary/binary", "canary/later"]
+        .iter()
+        .enumerate()
+    {
         let input = PutSecretValueInput {
             secret_id: (*name).into(),
             client_request_token: Some(token(&format!("p{i}"))),
@@ -275,14 +309,18 @@ async fn canary_never_appears_at_rest_or_in_output() {
     let update = UpdateSecretInput {
         secret_id: "canary/binary".into(),
         description: Some("updated".into()),
-        value: Some(SecretValue::binary(format!("upd\u{0}{canary}").into_bytes())),
+        value: Some(SecretValue::binary(
+            format!("upd\u{0}{canary}").into_bytes(),
+        )),
         ..Default::default()
     };
     cap.debug("UpdateSecretInput", &update);
     let r = e.update_secret(&ctx, update).await;
     cap.result("update", &r);
     r.unwrap();
-    let key = e.create_key(&ctx, Some("canary key".into()), Some("alias/canary".into())).await;
+    let key = e
+        .create_key(&ctx, Some("canary key".into()), Some("alias/canary".into()))
+        .await;
     cap.result("create key", &key);
     let r = e
         .update_secret(
@@ -311,7 +349,12 @@ async fn canary_never_appears_at_rest_or_in_output() {
     r.unwrap();
 
     // Read every way.
-    for (name, stage) in [("canary/string", None), ("canary/string", Some("AWSPREVIOUS")), ("canary/binary", None), ("canary/later", None)] {
+    for (name, stage) in [
+        ("canary/string", None),
+        ("canary/string", Some("AWSPREVIOUS")),
+        ("canary/binary", None),
+        ("canary/later", None),
+    ] {
         let r = e
             .get_secret_value(
                 &ctx,
@@ -325,7 +368,11 @@ async fn canary_never_appears_at_rest_or_in_output() {
         cap.result("get", &r);
         let out = r.unwrap();
         assert!(
-            out.value.bytes().expose().windows(canary.len()).any(|w| w == canary.as_bytes()),
+            out.value
+                .bytes()
+                .expose()
+                .windows(canary.len())
+                .any(|w| w == canary.as_bytes()),
             "the value read back holds the canary"
         );
     }
@@ -346,7 +393,11 @@ async fn canary_never_appears_at_rest_or_in_output() {
         .batch_get_secret_value(
             &ctx,
             BatchGetSecretValueInput {
-                secret_id_list: Some(vec!["canary/string".into(), "canary/binary".into(), "canary/missing".into()]),
+                secret_id_list: Some(vec![
+                    "canary/string".into(),
+                    "canary/binary".into(),
+                    "canary/missing".into(),
+                ]),
                 ..Default::default()
             },
         )
@@ -390,12 +441,25 @@ async fn canary_never_appears_at_rest_or_in_output() {
     cap.result("restore", &r);
 
     // While open: the WAL (and SHM) hold the newest pages.
-    let open_files = scan(t.dir.path(), &cap.log, &[canary.as_bytes(), pw_canary.as_bytes()], "while open");
-    assert!(open_files.iter().any(|f| f.ends_with("-wal")), "no WAL scanned while open: {open_files:?}");
+    let open_files = scan(
+        t.dir.path(),
+        &cap.log,
+        &[canary.as_bytes(), pw_canary.as_bytes()],
+        "while open",
+    );
+    assert!(
+        open_files.iter().any(|f| f.ends_with("-wal")),
+        "no WAL scanned while open: {open_files:?}"
+    );
 
     // Change the master password to one carrying the second canary, and back through it.
     let r = e
-        .change_password(&ctx, &Password::from(PASSWORD), &Password::from(pw_canary.as_str()), None)
+        .change_password(
+            &ctx,
+            &Password::from(PASSWORD),
+            &Password::from(pw_canary.as_str()),
+            None,
+        )
         .await;
     cap.result("change password", &r);
     r.unwrap();
@@ -415,11 +479,30 @@ async fn canary_never_appears_at_rest_or_in_output() {
     let r = e.verify_audit(&ctx).await;
     cap.result("verify audit", &r);
     assert!(r.unwrap().is_intact());
-    let open_files = scan(t.dir.path(), &cap.log, &[canary.as_bytes(), pw_canary.as_bytes()], "after the password change");
-    assert!(open_files.iter().any(|f| f.ends_with("-wal")), "{open_files:?}");
+    let open_files = scan(
+        t.dir.path(),
+        &cap.log,
+        &[canary.as_bytes(), pw_canary.as_bytes()],
+        "after the password change",
+    );
+    assert!(
+        open_files.iter().any(|f| f.ends_with("-wal")),
+        "{open_files:?}"
+    );
 
     e.close().await;
-    let closed_files = scan(t.dir.path(), &cap.log, &[canary.as_bytes(), pw_canary.as_bytes()], "after close");
-    assert!(closed_files.iter().any(|f| f == "coffer.db"), "{closed_files:?}");
-    assert!(closed_files.iter().any(|f| f.ends_with(".audit-anchor")), "{closed_files:?}");
+    let closed_files = scan(
+        t.dir.path(),
+        &cap.log,
+        &[canary.as_bytes(), pw_canary.as_bytes()],
+        "after close",
+    );
+    assert!(
+        closed_files.iter().any(|f| f == "coffer.db"),
+        "{closed_files:?}"
+    );
+    assert!(
+        closed_files.iter().any(|f| f.ends_with(".audit-anchor")),
+        "{closed_files:?}"
+    );
 }

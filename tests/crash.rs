@@ -69,27 +69,75 @@ impl Value {
 /// One operation of the writer, parsed from its intent line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Op {
-    Create { name: String, version: String, value: Value },
-    Put { name: String, version: String, value: Value, stage: String },
-    Update { name: String, version: String, value: Value },
-    Stage { name: String, from: String, to: String },
-    Delete { name: String },
-    Restore { name: String },
-    Tag { name: String, key: String, value: String },
-    ChangePassword { to: String },
+    Create {
+        name: String,
+        version: String,
+        value: Value,
+    },
+    Put {
+        name: String,
+        version: String,
+        value: Value,
+        stage: String,
+    },
+    Update {
+        name: String,
+        version: String,
+        value: Value,
+    },
+    Stage {
+        name: String,
+        from: String,
+        to: String,
+    },
+    Delete {
+        name: String,
+    },
+    Restore {
+        name: String,
+    },
+    Tag {
+        name: String,
+        key: String,
+        value: String,
+    },
+    ChangePassword {
+        to: String,
+    },
 }
 
 impl Op {
     fn parse(words: &[&str]) -> Op {
         let s = |i: usize| words[i].to_owned();
         match words[0] {
-            "create" => Op::Create { name: s(1), version: s(2), value: Value::parse(words[3]) },
-            "put" => Op::Put { name: s(1), version: s(2), value: Value::parse(words[3]), stage: s(4) },
-            "update" => Op::Update { name: s(1), version: s(2), value: Value::parse(words[3]) },
-            "stage" => Op::Stage { name: s(1), from: s(2), to: s(3) },
+            "create" => Op::Create {
+                name: s(1),
+                version: s(2),
+                value: Value::parse(words[3]),
+            },
+            "put" => Op::Put {
+                name: s(1),
+                version: s(2),
+                value: Value::parse(words[3]),
+                stage: s(4),
+            },
+            "update" => Op::Update {
+                name: s(1),
+                version: s(2),
+                value: Value::parse(words[3]),
+            },
+            "stage" => Op::Stage {
+                name: s(1),
+                from: s(2),
+                to: s(3),
+            },
             "delete" => Op::Delete { name: s(1) },
             "restore" => Op::Restore { name: s(1) },
-            "tag" => Op::Tag { name: s(1), key: s(2), value: s(3) },
+            "tag" => Op::Tag {
+                name: s(1),
+                key: s(2),
+                value: s(3),
+            },
             "chpw" => Op::ChangePassword { to: s(1) },
             other => panic!("unknown operation {other:?}"),
         }
@@ -98,9 +146,22 @@ impl Op {
     /// The version this operation writes, if any.
     fn written(&self) -> Option<(&str, &str, &Value)> {
         match self {
-            Op::Create { name, version, value }
-            | Op::Put { name, version, value, .. }
-            | Op::Update { name, version, value } => Some((name, version, value)),
+            Op::Create {
+                name,
+                version,
+                value,
+            }
+            | Op::Put {
+                name,
+                version,
+                value,
+                ..
+            }
+            | Op::Update {
+                name,
+                version,
+                value,
+            } => Some((name, version, value)),
             _ => None,
         }
     }
@@ -128,18 +189,39 @@ impl Secret {
 /// The model: the store as the acknowledged operations left it.
 type Model = BTreeMap<String, Secret>;
 
+/// What the store shows of each secret besides values: labels, deletion mark, tags.
+type Shape = BTreeMap<String, (BTreeMap<String, String>, bool, BTreeMap<String, String>)>;
+
+fn shape(m: &Model) -> Shape {
+    m.iter()
+        .map(|(k, s)| (k.clone(), (s.labels.clone(), s.deleted, s.tags.clone())))
+        .collect()
+}
+
 /// Applies `op` to the model with Secrets Manager's label rules (reference §4): storing a
 /// value as AWSCURRENT moves AWSPREVIOUS to the old current version; another label just moves.
 fn apply(model: &mut Model, op: &Op) {
     match op {
-        Op::Create { name, version, value } => {
-            assert!(!model.contains_key(name), "create of an existing secret {name}");
+        Op::Create {
+            name,
+            version,
+            value,
+        } => {
+            assert!(
+                !model.contains_key(name),
+                "create of an existing secret {name}"
+            );
             let mut s = Secret::default();
             s.versions.insert(version.clone(), value.clone());
             s.move_current(version);
             model.insert(name.clone(), s);
         }
-        Op::Put { name, version, value, stage } => {
+        Op::Put {
+            name,
+            version,
+            value,
+            stage,
+        } => {
             let s = model.get_mut(name).expect("known secret");
             s.versions.insert(version.clone(), value.clone());
             if stage == "AWSCURRENT" {
@@ -148,7 +230,11 @@ fn apply(model: &mut Model, op: &Op) {
                 s.labels.insert(stage.clone(), version.clone());
             }
         }
-        Op::Update { name, version, value } => {
+        Op::Update {
+            name,
+            version,
+            value,
+        } => {
             let s = model.get_mut(name).expect("known secret");
             s.versions.insert(version.clone(), value.clone());
             s.move_current(version);
@@ -157,10 +243,27 @@ fn apply(model: &mut Model, op: &Op) {
         Op::Delete { name } => model.get_mut(name).expect("known secret").deleted = true,
         Op::Restore { name } => model.get_mut(name).expect("known secret").deleted = false,
         Op::Tag { name, key, value } => {
-            model.get_mut(name).expect("known secret").tags.insert(key.clone(), value.clone());
+            model
+                .get_mut(name)
+                .expect("known secret")
+                .tags
+                .insert(key.clone(), value.clone());
         }
         Op::ChangePassword { .. } => {}
     }
+}
+
+/// How the in-flight operations ended, over the whole test.
+#[derive(Debug, Default)]
+struct Stats {
+    /// Password changes in flight at the kill.
+    chpw_in_flight: usize,
+    /// ... of which had committed.
+    chpw_applied: usize,
+    /// In-flight operations whose change was in the store.
+    applied_in_flight: usize,
+    /// In-flight operations whose change was not.
+    lost_in_flight: usize,
 }
 
 /// What one killed run of the writer printed.
@@ -186,7 +289,11 @@ fn parse_run(lines: &[String]) -> Run {
         match words[0] {
             "ready" => run.ready = true,
             "intent" => {
-                assert!(run.in_flight.is_none(), "two intents without an ack:\n{}", run.output);
+                assert!(
+                    run.in_flight.is_none(),
+                    "two intents without an ack:\n{}",
+                    run.output
+                );
                 let n: u64 = words[1].parse().unwrap();
                 run.in_flight = Some((n, Op::parse(&words[2..])));
             }
@@ -205,7 +312,13 @@ fn parse_run(lines: &[String]) -> Run {
 }
 
 /// Spawns the writer, kills it with SIGKILL at a seeded moment, and returns what it printed.
-fn run_writer(path: &Path, passwords: [&str; 2], seed: u64, tag: &str, rng: &mut StdRng) -> Vec<String> {
+fn run_writer(
+    path: &Path,
+    passwords: [&str; 2],
+    seed: u64,
+    tag: &str,
+    rng: &mut StdRng,
+) -> Vec<String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_coffer-crash-writer"))
         .arg(path)
         .arg(passwords[0])
@@ -250,7 +363,14 @@ fn run_writer(path: &Path, passwords: [&str; 2], seed: u64, tag: &str, rng: &mut
                 }
             }
         }
-        std::thread::sleep(Duration::from_millis(rng.random_range(5..=80)));
+        // Mostly 5–80 ms into the writes; now and then later, so that slow operations
+        // (a password change runs Argon2 twice) also get acknowledged.
+        let delay = if rng.random_range(0..100) < 10 {
+            rng.random_range(100..=300)
+        } else {
+            rng.random_range(5..=80)
+        };
+        std::thread::sleep(Duration::from_millis(delay));
     }
     child.kill().expect("SIGKILL the writer");
     let status = child.wait().unwrap();
@@ -261,7 +381,11 @@ fn run_writer(path: &Path, passwords: [&str; 2], seed: u64, tag: &str, rng: &mut
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(status.signal(), Some(9), "the writer ended before the kill ({status}): {lines:?}\n{err}");
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "the writer ended before the kill ({status}): {lines:?}\n{err}"
+        );
     }
     lines
 }
@@ -270,14 +394,30 @@ async fn raw(path: &Path) -> SqlitePool {
     let opts = SqliteConnectOptions::new()
         .filename(path)
         .busy_timeout(Duration::from_secs(10));
-    SqlitePoolOptions::new().max_connections(1).connect_with(opts).await.unwrap()
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .unwrap()
 }
 
 /// Checks the reopened store against the model; adopts the in-flight operation if it
 /// happened. `current` is the index of the password the model says is current.
-async fn check(path: &Path, model: &mut Model, current: &mut usize, run: &Run, tag: &str, ctx_msg: &str) {
-    let e = Engine::open(path, Arc::new(SystemClock)).await.expect("reopen after the kill");
-    e.integrity_check().await.unwrap_or_else(|err| panic!("{ctx_msg}: {err}"));
+async fn check(
+    path: &Path,
+    model: &mut Model,
+    current: &mut usize,
+    run: &Run,
+    tag: &str,
+    ctx_msg: &str,
+    stats: &mut Stats,
+) {
+    let e = Engine::open(path, Arc::new(SystemClock))
+        .await
+        .expect("reopen after the kill");
+    e.integrity_check()
+        .await
+        .unwrap_or_else(|err| panic!("{ctx_msg}: {err}"));
 
     // Passwords: exactly one of the two works.
     let mut works = [false; 2];
@@ -288,44 +428,68 @@ async fn check(path: &Path, model: &mut Model, current: &mut usize, run: &Run, t
         }
     }
     let chpw_in_flight = matches!(&run.in_flight, Some((_, Op::ChangePassword { .. })));
-    assert_eq!(works.iter().filter(|w| **w).count(), 1, "{ctx_msg}: passwords that unseal: {works:?}");
+    assert_eq!(
+        works.iter().filter(|w| **w).count(),
+        1,
+        "{ctx_msg}: passwords that unseal: {works:?}"
+    );
     let mut pw_changed = false;
     if !works[*current] {
-        assert!(chpw_in_flight, "{ctx_msg}: the acknowledged password no longer works");
+        assert!(
+            chpw_in_flight,
+            "{ctx_msg}: the acknowledged password no longer works"
+        );
         *current = 1 - *current;
         pw_changed = true;
     }
     if pw_changed {
         // The last unseal tried the old password and failed: unseal with the new one.
-        e.unseal(&Password::from(PASSWORDS[*current])).await.unwrap();
+        e.unseal(&Password::from(PASSWORDS[*current]))
+            .await
+            .unwrap();
     }
 
     let report = e.verify_audit(&root()).await.unwrap();
-    assert!(report.is_intact(), "{ctx_msg}: audit chain broken: {report:?}");
+    assert!(
+        report.is_intact(),
+        "{ctx_msg}: audit chain broken: {report:?}"
+    );
 
     // Structure: secrets, labels, deletion marks, tags.
     let listed = e
-        .list_secrets(&root(), ListSecretsInput { include_planned_deletion: true, ..Default::default() })
+        .list_secrets(
+            &root(),
+            ListSecretsInput {
+                include_planned_deletion: true,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert!(listed.next_token.is_none());
-    let mut seen: BTreeMap<String, (BTreeMap<String, String>, bool, BTreeMap<String, String>)> = BTreeMap::new();
+    let mut seen = Shape::new();
     for s in &listed.secret_list {
         let mut labels = BTreeMap::new();
         for (version, ls) in &s.version_ids_to_stages {
             for l in ls {
-                assert!(labels.insert(l.clone(), version.clone()).is_none(), "{ctx_msg}: label {l} twice");
+                assert!(
+                    labels.insert(l.clone(), version.clone()).is_none(),
+                    "{ctx_msg}: label {l} twice"
+                );
             }
         }
-        assert!(labels.contains_key("AWSCURRENT"), "{ctx_msg}: {} has no AWSCURRENT", s.name);
-        let tags = s.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
+        assert!(
+            labels.contains_key("AWSCURRENT"),
+            "{ctx_msg}: {} has no AWSCURRENT",
+            s.name
+        );
+        let tags = s
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .collect();
         seen.insert(s.name.clone(), (labels, s.deleted_date.is_some(), tags));
     }
-    let shape = |m: &Model| -> BTreeMap<String, (BTreeMap<String, String>, bool, BTreeMap<String, String>)> {
-        m.iter()
-            .map(|(k, s)| (k.clone(), (s.labels.clone(), s.deleted, s.tags.clone())))
-            .collect()
-    };
     // The in-flight data operation happened or not; with it, versions must match too.
     let mut data_applied: Option<bool> = None;
     if let Some((_, op)) = &run.in_flight {
@@ -339,7 +503,11 @@ async fn check(path: &Path, model: &mut Model, current: &mut usize, run: &Run, t
             } else if seen == before_shape {
                 // An in-flight write of a version leaves a trace even when labels would not
                 // tell (never the case for these operations, but keep the check exact).
-                data_applied = if before_shape == after_shape { None } else { Some(false) };
+                data_applied = if before_shape == after_shape {
+                    None
+                } else {
+                    Some(false)
+                };
             } else {
                 panic!(
                     "{ctx_msg}: the store matches neither the state before nor after the in-flight {op:?}\nstore: {seen:#?}\nmodel: {before_shape:#?}"
@@ -347,35 +515,80 @@ async fn check(path: &Path, model: &mut Model, current: &mut usize, run: &Run, t
             }
         }
     }
-    assert_eq!(seen, shape(model), "{ctx_msg}: store differs from the acknowledged state");
+    assert_eq!(
+        seen,
+        shape(model),
+        "{ctx_msg}: store differs from the acknowledged state"
+    );
 
     // Every version of a touched secret is there (deleted secrets included).
-    let mut touched: BTreeSet<String> = run.acked.iter().filter_map(|(_, op)| op_name(op)).collect();
+    let mut touched: BTreeSet<String> =
+        run.acked.iter().filter_map(|(_, op)| op_name(op)).collect();
     if let Some((_, op)) = &run.in_flight {
         touched.extend(op_name(op));
     }
     for name in &touched {
         let Some(s) = model.get(name) else { continue };
-        let listed = e
-            .list_secret_version_ids(
-                &root(),
-                ListSecretVersionIdsInput { secret_id: name.clone(), include_deprecated: true, ..Default::default() },
-            )
-            .await
-            .unwrap();
-        let ids: BTreeSet<&str> = listed.versions.iter().map(|v| v.version_id.as_str()).collect();
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        let mut next_token = None;
+        loop {
+            let page = e
+                .list_secret_version_ids(
+                    &root(),
+                    ListSecretVersionIdsInput {
+                        secret_id: name.clone(),
+                        include_deprecated: true,
+                        max_results: Some(100),
+                        next_token: next_token.take(),
+                    },
+                )
+                .await
+                .unwrap();
+            ids.extend(page.versions.into_iter().map(|v| v.version_id));
+            match page.next_token {
+                Some(t) => next_token = Some(t),
+                None => break,
+            }
+        }
+        let ids: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let expected: BTreeSet<&str> = s.versions.keys().map(String::as_str).collect();
-        assert_eq!(ids, expected, "{ctx_msg}: versions of {name}");
+        if ids != expected {
+            let missing: Vec<&&str> = expected.difference(&ids).collect();
+            let extra: Vec<&&str> = ids.difference(&expected).collect();
+            let pool = raw(path).await;
+            let mut trail = Vec::new();
+            for v in missing.iter().chain(extra.iter()) {
+                let rows: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+                    "SELECT seq, request_id, action, version_id, details FROM audit_events WHERE version_id = ? OR details LIKE '%' || ? || '%'",
+                )
+                .bind(**v)
+                .bind(**v)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                trail.push((v.to_string(), rows));
+            }
+            panic!(
+                "{ctx_msg}: versions of {name}: missing {missing:?}, extra {extra:?}\ntrail: {trail:#?}"
+            );
+        }
     }
 
     // Values: every AWSCURRENT of a live secret in one batch, and every version written in
     // this run by version id.
-    let live: Vec<String> = model.iter().filter(|(_, s)| !s.deleted).map(|(k, _)| k.clone()).collect();
+    let live: Vec<String> = model
+        .iter()
+        .filter(|(_, s)| !s.deleted)
+        .map(|(k, _)| k.clone())
+        .collect();
     for chunk in live.chunks(20) {
         let out = e
             .batch_get_secret_value(
                 &root(),
-                BatchGetSecretValueInput { secret_id_list: Some(chunk.to_vec()), ..Default::default() },
+                BatchGetSecretValueInput {
+                    secret_id_list: Some(chunk.to_vec()),
+                    ..Default::default()
+                },
             )
             .await
             .unwrap();
@@ -383,11 +596,24 @@ async fn check(path: &Path, model: &mut Model, current: &mut usize, run: &Run, t
         assert_eq!(out.secret_values.len(), chunk.len());
         for v in &out.secret_values {
             let s = &model[&v.name];
-            assert_eq!(Some(&v.version_id), s.labels.get("AWSCURRENT"), "{ctx_msg}: AWSCURRENT of {}", v.name);
-            assert!(s.versions[&v.version_id].matches(&v.value), "{ctx_msg}: value of {} AWSCURRENT", v.name);
+            assert_eq!(
+                Some(&v.version_id),
+                s.labels.get("AWSCURRENT"),
+                "{ctx_msg}: AWSCURRENT of {}",
+                v.name
+            );
+            assert!(
+                s.versions[&v.version_id].matches(&v.value),
+                "{ctx_msg}: value of {} AWSCURRENT",
+                v.name
+            );
         }
     }
-    let mut written: Vec<(&str, &str, &Value)> = run.acked.iter().filter_map(|(_, op)| op.written()).collect();
+    let mut written: Vec<(&str, &str, &Value)> = run
+        .acked
+        .iter()
+        .filter_map(|(_, op)| op.written())
+        .collect();
     if data_applied == Some(true) {
         written.extend(run.in_flight.as_ref().and_then(|(_, op)| op.written()));
     }
@@ -398,11 +624,20 @@ async fn check(path: &Path, model: &mut Model, current: &mut usize, run: &Run, t
         let out = e
             .get_secret_value(
                 &root(),
-                GetSecretValueInput { secret_id: name.into(), version_id: Some(version.into()), version_stage: None },
+                GetSecretValueInput {
+                    secret_id: name.into(),
+                    version_id: Some(version.into()),
+                    version_stage: None,
+                },
             )
             .await
-            .unwrap_or_else(|err| panic!("{ctx_msg}: acknowledged version {version} of {name}: {err}"));
-        assert!(value.matches(&out.value), "{ctx_msg}: value of {name} {version}");
+            .unwrap_or_else(|err| {
+                panic!("{ctx_msg}: acknowledged version {version} of {name}: {err}")
+            });
+        assert!(
+            value.matches(&out.value),
+            "{ctx_msg}: value of {name} {version}"
+        );
     }
 
     // Audit and data commit together: one `ok` event per acknowledged operation, and one for
@@ -421,19 +656,46 @@ async fn check(path: &Path, model: &mut Model, current: &mut usize, run: &Run, t
     }
     for (n, op) in &run.acked {
         let id = format!("{tag}-{n}");
-        assert_eq!(by_request.remove(&id), Some(vec!["ok".to_owned()]), "{ctx_msg}: audit of acknowledged {op:?}");
+        assert_eq!(
+            by_request.remove(&id),
+            Some(vec!["ok".to_owned()]),
+            "{ctx_msg}: audit of acknowledged {op:?}"
+        );
     }
     by_request.remove(&format!("{tag}-startup"));
     if let Some((n, op)) = &run.in_flight {
         let event = by_request.remove(&format!("{tag}-{n}"));
-        let applied = if matches!(op, Op::ChangePassword { .. }) { Some(pw_changed) } else { data_applied };
+        let applied = if matches!(op, Op::ChangePassword { .. }) {
+            Some(pw_changed)
+        } else {
+            data_applied
+        };
+        if matches!(op, Op::ChangePassword { .. }) {
+            stats.chpw_in_flight += 1;
+            stats.chpw_applied += usize::from(pw_changed);
+        }
         match applied {
-            Some(true) => assert_eq!(event, Some(vec!["ok".to_owned()]), "{ctx_msg}: in-flight {op:?} applied without its event"),
-            Some(false) => assert_eq!(event, None, "{ctx_msg}: in-flight {op:?} audited but not applied"),
+            Some(true) => stats.applied_in_flight += 1,
+            Some(false) => stats.lost_in_flight += 1,
+            None => {}
+        }
+        match applied {
+            Some(true) => assert_eq!(
+                event,
+                Some(vec!["ok".to_owned()]),
+                "{ctx_msg}: in-flight {op:?} applied without its event"
+            ),
+            Some(false) => assert_eq!(
+                event, None,
+                "{ctx_msg}: in-flight {op:?} audited but not applied"
+            ),
             None => {}
         }
     }
-    assert!(by_request.is_empty(), "{ctx_msg}: unexpected events {by_request:?}");
+    assert!(
+        by_request.is_empty(),
+        "{ctx_msg}: unexpected events {by_request:?}"
+    );
 
     // Schema-level invariants the engine API cannot show.
     let dangling: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
@@ -450,7 +712,10 @@ async fn check(path: &Path, model: &mut Model, current: &mut usize, run: &Run, t
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(bad, 0, "{ctx_msg}: secrets without exactly one readable AWSCURRENT");
+    assert_eq!(
+        bad, 0,
+        "{ctx_msg}: secrets without exactly one readable AWSCURRENT"
+    );
     pool.close().await;
     e.close().await;
 }
@@ -471,7 +736,10 @@ fn op_name(op: &Op) -> Option<String> {
 /// C.21: ≥ 200 seeded SIGKILLs of a writer over one store; every invariant holds after each.
 #[tokio::test]
 async fn sigkill_at_random_points_keeps_every_acknowledged_write() {
-    let seed = std::env::var("COFFER_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(SEED);
+    let seed = std::env::var("COFFER_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEED);
     let iterations = std::env::var("COFFER_CRASH_ITERATIONS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -482,7 +750,10 @@ async fn sigkill_at_random_points_keeps_every_acknowledged_write() {
     Engine::init(
         &path,
         &Password::from(PASSWORDS[0]),
-        InitOptions { kdf: KdfParams::for_tests(), ..Default::default() },
+        InitOptions {
+            kdf: KdfParams::for_tests(),
+            ..Default::default()
+        },
         Arc::new(SystemClock),
     )
     .await
@@ -494,12 +765,22 @@ async fn sigkill_at_random_points_keeps_every_acknowledged_write() {
     let mut model = Model::new();
     let mut current = 0usize;
     let (mut acked, mut in_flight, mut pw_changes, mut early) = (0usize, 0usize, 0usize, 0usize);
+    let mut stats = Stats::default();
     for iteration in 0..iterations {
         let tag = format!("it{iteration}");
         let child_seed: u64 = rng.random();
-        let lines = run_writer(&path, [PASSWORDS[current], PASSWORDS[1 - current]], child_seed, &tag, &mut rng);
+        let lines = run_writer(
+            &path,
+            [PASSWORDS[current], PASSWORDS[1 - current]],
+            child_seed,
+            &tag,
+            &mut rng,
+        );
         let run = parse_run(&lines);
-        let ctx_msg = format!("seed {seed:#x}, iteration {iteration}\nwriter output:\n{}", run.output);
+        let ctx_msg = format!(
+            "seed {seed:#x}, iteration {iteration}\nwriter output:\n{}",
+            run.output
+        );
         early += usize::from(!run.ready);
         for (_, op) in &run.acked {
             apply(&mut model, op);
@@ -510,16 +791,39 @@ async fn sigkill_at_random_points_keeps_every_acknowledged_write() {
         }
         acked += run.acked.len();
         in_flight += usize::from(run.in_flight.is_some());
-        check(&path, &mut model, &mut current, &run, &tag, &ctx_msg).await;
+        check(
+            &path,
+            &mut model,
+            &mut current,
+            &run,
+            &tag,
+            &ctx_msg,
+            &mut stats,
+        )
+        .await;
     }
     let versions: usize = model.values().map(|s| s.versions.len()).sum();
     eprintln!(
         "crash: {iterations} kills in {:?}: {acked} acknowledged operations, {in_flight} in flight at the kill, \
-         {pw_changes} acknowledged password changes, {early} kills before ready; {} secrets, {versions} versions",
+         {pw_changes} acknowledged password changes, {early} kills before ready; {} secrets, {versions} versions; {stats:?}",
         started.elapsed(),
         model.len()
     );
-    assert!(acked > iterations, "too few acknowledged operations to mean anything: {acked}");
-    assert!(in_flight > iterations / 2, "too few kills landed mid-operation: {in_flight}");
+    assert!(
+        stats.chpw_in_flight > 0,
+        "no kill landed in a password change: {stats:?}"
+    );
+    assert!(
+        stats.applied_in_flight > 0 && stats.lost_in_flight > 0,
+        "in-flight outcomes not both seen: {stats:?}"
+    );
+    assert!(
+        acked > iterations,
+        "too few acknowledged operations to mean anything: {acked}"
+    );
+    assert!(
+        in_flight > iterations / 2,
+        "too few kills landed mid-operation: {in_flight}"
+    );
     assert!(pw_changes > 0, "no password change was acknowledged");
 }

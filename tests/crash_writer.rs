@@ -97,27 +97,69 @@ fn say(line: &str) {
 
 /// One operation, with everything the parent needs to apply it to its model.
 enum Op {
-    Create { name: String, version: String, value: SecretValue },
-    Put { name: String, version: String, value: SecretValue, stage: &'static str },
-    Update { name: String, version: String, value: SecretValue },
-    Stage { name: String, from: String, to: String },
-    Delete { name: String },
-    Restore { name: String },
-    Tag { name: String, key: String, value: String },
-    ChangePassword { to_other: bool },
+    Create {
+        name: String,
+        version: String,
+        value: SecretValue,
+    },
+    Put {
+        name: String,
+        version: String,
+        value: SecretValue,
+        stage: &'static str,
+    },
+    Update {
+        name: String,
+        version: String,
+        value: SecretValue,
+    },
+    Stage {
+        name: String,
+        from: String,
+        to: String,
+    },
+    Delete {
+        name: String,
+    },
+    Restore {
+        name: String,
+    },
+    Tag {
+        name: String,
+        key: String,
+        value: String,
+    },
+    ChangePassword {
+        to_other: bool,
+    },
 }
 
 impl Op {
     fn describe(&self, passwords: &[String; 2]) -> String {
         match self {
-            Op::Create { name, version, value } => format!("create {name} {version} {}", encode(value)),
-            Op::Put { name, version, value, stage } => format!("put {name} {version} {} {stage}", encode(value)),
-            Op::Update { name, version, value } => format!("update {name} {version} {}", encode(value)),
+            Op::Create {
+                name,
+                version,
+                value,
+            } => format!("create {name} {version} {}", encode(value)),
+            Op::Put {
+                name,
+                version,
+                value,
+                stage,
+            } => format!("put {name} {version} {} {stage}", encode(value)),
+            Op::Update {
+                name,
+                version,
+                value,
+            } => format!("update {name} {version} {}", encode(value)),
             Op::Stage { name, from, to } => format!("stage {name} {from} {to}"),
             Op::Delete { name } => format!("delete {name}"),
             Op::Restore { name } => format!("restore {name}"),
             Op::Tag { name, key, value } => format!("tag {name} {key} {value}"),
-            Op::ChangePassword { to_other } => format!("chpw {}", passwords[usize::from(*to_other)]),
+            Op::ChangePassword { to_other } => {
+                format!("chpw {}", passwords[usize::from(*to_other)])
+            }
         }
     }
 }
@@ -202,7 +244,11 @@ impl Writer {
                 Some(Op::Stage { name, from, to })
             }),
             70..77 => pick_live(self).map(|name| Op::Delete { name }),
-            77..85 => self.rng.pick(&deleted).cloned().map(|name| Op::Restore { name }),
+            77..85 => self
+                .rng
+                .pick(&deleted)
+                .cloned()
+                .map(|name| Op::Restore { name }),
             85..97 => pick_live(self).map(|name| Op::Tag {
                 name,
                 key: format!("k{}", self.rng.below(5)),
@@ -231,7 +277,11 @@ impl Writer {
     async fn run(&mut self, op: &Op, ctx: &RequestContext) -> coffer_engine::Result<()> {
         let e = &self.engine;
         match op {
-            Op::Create { name, version, value } => {
+            Op::Create {
+                name,
+                version,
+                value,
+            } => {
                 e.create_secret(
                     ctx,
                     CreateSecretInput {
@@ -246,7 +296,12 @@ impl Writer {
                 v.move_current(version);
                 self.views.insert(name.clone(), v);
             }
-            Op::Put { name, version, value, stage } => {
+            Op::Put {
+                name,
+                version,
+                value,
+                stage,
+            } => {
                 e.put_secret_value(
                     ctx,
                     PutSecretValueInput {
@@ -265,7 +320,11 @@ impl Writer {
                     v.labels.insert((*stage).to_owned(), version.clone());
                 }
             }
-            Op::Update { name, version, value } => {
+            Op::Update {
+                name,
+                version,
+                value,
+            } => {
                 e.update_secret(
                     ctx,
                     UpdateSecretInput {
@@ -277,7 +336,10 @@ impl Writer {
                     },
                 )
                 .await?;
-                self.views.get_mut(name).expect("known secret").move_current(version);
+                self.views
+                    .get_mut(name)
+                    .expect("known secret")
+                    .move_current(version);
             }
             Op::Stage { name, from, to } => {
                 e.update_secret_version_stage(
@@ -290,7 +352,10 @@ impl Writer {
                     },
                 )
                 .await?;
-                self.views.get_mut(name).expect("known secret").move_current(to);
+                self.views
+                    .get_mut(name)
+                    .expect("known secret")
+                    .move_current(to);
             }
             Op::Delete { name } => {
                 e.delete_secret(
@@ -313,7 +378,8 @@ impl Writer {
                     .await?;
             }
             Op::ChangePassword { to_other } => {
-                let current = Password::from(self.passwords[usize::from(self.current_other)].as_str());
+                let current =
+                    Password::from(self.passwords[usize::from(self.current_other)].as_str());
                 let new = Password::from(self.passwords[usize::from(*to_other)].as_str());
                 e.change_password(ctx, &current, &new, None).await?;
                 self.current_other = *to_other;

@@ -100,13 +100,20 @@ fn assert_refused<T: std::fmt::Debug>(
     assert_eq!(err.code(), code, "{what}: wrong error ({err})");
     let shown = format!("{err} {err:?}");
     for p in plaintexts {
-        assert!(!shown.contains(p), "{what}: the error shows plaintext: {shown}");
+        assert!(
+            !shown.contains(p),
+            "{what}: the error shows plaintext: {shown}"
+        );
     }
 }
 
 #[track_caller]
 fn assert_value(out: &SecretValueOutput, expected: &str) {
-    assert_eq!(out.value.as_str(), Some(expected), "read back the wrong value");
+    assert_eq!(
+        out.value.as_str(),
+        Some(expected),
+        "read back the wrong value"
+    );
 }
 
 async fn secret_id(pool: &SqlitePool, name: &str) -> i64 {
@@ -168,12 +175,27 @@ async fn row_swap_within_a_secret_fails() {
     let secrets = ["alpha-plaintext-1", "bravo-plaintext-2"];
 
     set_blobs(&pool, &va, &b).await;
-    assert_refused(get(e, "tamper/swap", Some(&va)).await, ErrorCode::DecryptionFailure, &secrets, "all four columns of B in A");
+    assert_refused(
+        get(e, "tamper/swap", Some(&va)).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "all four columns of B in A",
+    );
     // Half swaps: B's DEK with A's ciphertext, and A's DEK with B's ciphertext.
     set_blobs(&pool, &va, &(b.0.clone(), a.1.clone(), a.2.clone(), a.3)).await;
-    assert_refused(get(e, "tamper/swap", Some(&va)).await, ErrorCode::DecryptionFailure, &secrets, "B's wrapped DEK in A");
+    assert_refused(
+        get(e, "tamper/swap", Some(&va)).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "B's wrapped DEK in A",
+    );
     set_blobs(&pool, &va, &(a.0.clone(), b.1.clone(), a.2.clone(), a.3)).await;
-    assert_refused(get(e, "tamper/swap", Some(&va)).await, ErrorCode::DecryptionFailure, &secrets, "B's ciphertext in A");
+    assert_refused(
+        get(e, "tamper/swap", Some(&va)).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "B's ciphertext in A",
+    );
 
     // The refused read is itself on record, as a failed GetSecretValue.
     let page = e
@@ -193,9 +215,15 @@ async fn row_swap_within_a_secret_fails() {
     assert_eq!(last.version_id.as_deref(), Some(va.as_str()));
 
     // B is untouched, and putting A's own bytes back makes A readable again.
-    assert_value(&get(e, "tamper/swap", Some(&vb)).await.unwrap(), "bravo-plaintext-2");
+    assert_value(
+        &get(e, "tamper/swap", Some(&vb)).await.unwrap(),
+        "bravo-plaintext-2",
+    );
     set_blobs(&pool, &va, &a).await;
-    assert_value(&get(e, "tamper/swap", Some(&va)).await.unwrap(), "alpha-plaintext-1");
+    assert_value(
+        &get(e, "tamper/swap", Some(&va)).await.unwrap(),
+        "alpha-plaintext-1",
+    );
     pool.close().await;
 }
 
@@ -216,9 +244,17 @@ async fn cross_secret_swap_fails() {
     let xb = blobs(&pool, &vx).await;
     let yb = blobs(&pool, &vy).await;
     set_blobs(&pool, &vy, &xb).await;
-    assert_refused(get(e, "tamper/dev-db", None).await, ErrorCode::DecryptionFailure, &secrets, "prod's blobs in dev's row");
+    assert_refused(
+        get(e, "tamper/dev-db", None).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "prod's blobs in dev's row",
+    );
     set_blobs(&pool, &vy, &yb).await;
-    assert_value(&get(e, "tamper/dev-db", None).await.unwrap(), "dev-password-abc");
+    assert_value(
+        &get(e, "tamper/dev-db", None).await.unwrap(),
+        "dev-password-abc",
+    );
 
     // Move prod's whole version row under dev and point dev's AWSCURRENT at it.
     sqlx::query("UPDATE versions SET secret_id = ? WHERE secret_id = ? AND version_id = ?")
@@ -228,14 +264,26 @@ async fn cross_secret_swap_fails() {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE staging_labels SET version_id = ? WHERE secret_id = ? AND label = 'AWSCURRENT'")
-        .bind(&vx)
-        .bind(y)
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert_refused(get(e, "tamper/dev-db", None).await, ErrorCode::DecryptionFailure, &secrets, "moved row as AWSCURRENT");
-    assert_refused(get(e, "tamper/dev-db", Some(&vx)).await, ErrorCode::DecryptionFailure, &secrets, "moved row by version id");
+    sqlx::query(
+        "UPDATE staging_labels SET version_id = ? WHERE secret_id = ? AND label = 'AWSCURRENT'",
+    )
+    .bind(&vx)
+    .bind(y)
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_refused(
+        get(e, "tamper/dev-db", None).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "moved row as AWSCURRENT",
+    );
+    assert_refused(
+        get(e, "tamper/dev-db", Some(&vx)).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "moved row by version id",
+    );
 
     // Move it back: both secrets read their own values again.
     sqlx::query("UPDATE versions SET secret_id = ? WHERE secret_id = ? AND version_id = ?")
@@ -245,14 +293,22 @@ async fn cross_secret_swap_fails() {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE staging_labels SET version_id = ? WHERE secret_id = ? AND label = 'AWSCURRENT'")
-        .bind(&vy)
-        .bind(y)
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert_value(&get(e, "tamper/prod-db", None).await.unwrap(), "prod-password-xyz");
-    assert_value(&get(e, "tamper/dev-db", None).await.unwrap(), "dev-password-abc");
+    sqlx::query(
+        "UPDATE staging_labels SET version_id = ? WHERE secret_id = ? AND label = 'AWSCURRENT'",
+    )
+    .bind(&vy)
+    .bind(y)
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_value(
+        &get(e, "tamper/prod-db", None).await.unwrap(),
+        "prod-password-xyz",
+    );
+    assert_value(
+        &get(e, "tamper/dev-db", None).await.unwrap(),
+        "dev-password-abc",
+    );
     pool.close().await;
 }
 
@@ -275,19 +331,62 @@ async fn key_id_swap_fails() {
     assert_ne!(default_key, other.key_id);
 
     // Another key's id (its material version 1 exists and unwraps fine on its own).
-    set_blobs(&pool, &v, &(orig.0.clone(), orig.1.clone(), other.key_id.clone(), 1)).await;
-    assert_refused(get(e, "tamper/keyed", None).await, ErrorCode::DecryptionFailure, &secrets, "another key's id");
+    set_blobs(
+        &pool,
+        &v,
+        &(orig.0.clone(), orig.1.clone(), other.key_id.clone(), 1),
+    )
+    .await;
+    assert_refused(
+        get(e, "tamper/keyed", None).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "another key's id",
+    );
     // A newer material version of the same key.
     e.rotate_key(&root(), &default_key).await.unwrap();
-    set_blobs(&pool, &v, &(orig.0.clone(), orig.1.clone(), default_key.clone(), 2)).await;
-    assert_refused(get(e, "tamper/keyed", None).await, ErrorCode::DecryptionFailure, &secrets, "another material version");
+    set_blobs(
+        &pool,
+        &v,
+        &(orig.0.clone(), orig.1.clone(), default_key.clone(), 2),
+    )
+    .await;
+    assert_refused(
+        get(e, "tamper/keyed", None).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "another material version",
+    );
     // A material version that does not exist, and a key id that does not exist.
-    set_blobs(&pool, &v, &(orig.0.clone(), orig.1.clone(), default_key.clone(), 99)).await;
-    assert_refused(get(e, "tamper/keyed", None).await, ErrorCode::DecryptionFailure, &secrets, "missing material version");
-    set_blobs(&pool, &v, &(orig.0.clone(), orig.1.clone(), "no-such-key".into(), 1)).await;
-    assert_refused(get(e, "tamper/keyed", None).await, ErrorCode::DecryptionFailure, &secrets, "missing key");
+    set_blobs(
+        &pool,
+        &v,
+        &(orig.0.clone(), orig.1.clone(), default_key.clone(), 99),
+    )
+    .await;
+    assert_refused(
+        get(e, "tamper/keyed", None).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "missing material version",
+    );
+    set_blobs(
+        &pool,
+        &v,
+        &(orig.0.clone(), orig.1.clone(), "no-such-key".into(), 1),
+    )
+    .await;
+    assert_refused(
+        get(e, "tamper/keyed", None).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "missing key",
+    );
     set_blobs(&pool, &v, &orig).await;
-    assert_value(&get(e, "tamper/keyed", None).await.unwrap(), "keyed-plaintext-7");
+    assert_value(
+        &get(e, "tamper/keyed", None).await.unwrap(),
+        "keyed-plaintext-7",
+    );
 
     // Swap the two keys' wrapped material (version 1 of each). Unwrapped material is cached
     // while unsealed, so seal and unseal to make the engine read the rows again.
@@ -322,12 +421,20 @@ async fn key_id_swap_fails() {
     set_material(other.key_id.clone(), m_default.clone()).await;
     e.seal();
     e.unseal(&Password::from(PASSWORD)).await.unwrap();
-    assert_refused(get(e, "tamper/keyed", None).await, ErrorCode::DecryptionFailure, &secrets, "swapped key material");
+    assert_refused(
+        get(e, "tamper/keyed", None).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "swapped key material",
+    );
     set_material(default_key.clone(), m_default).await;
     set_material(other.key_id.clone(), m_other).await;
     e.seal();
     e.unseal(&Password::from(PASSWORD)).await.unwrap();
-    assert_value(&get(e, "tamper/keyed", None).await.unwrap(), "keyed-plaintext-7");
+    assert_value(
+        &get(e, "tamper/keyed", None).await.unwrap(),
+        "keyed-plaintext-7",
+    );
     pool.close().await;
 }
 
@@ -351,13 +458,23 @@ async fn bit_flip_at_every_byte_of_ciphertext_and_wrapped_dek_fails() {
         let mut ct = orig.1.clone();
         ct[pos] ^= 1 << (pos % 8);
         set_blobs(&pool, &v, &(orig.0.clone(), ct, orig.2.clone(), orig.3)).await;
-        assert_refused(get(e, "tamper/flip", None).await, ErrorCode::DecryptionFailure, &["k3y!"], &format!("ciphertext byte {pos}"));
+        assert_refused(
+            get(e, "tamper/flip", None).await,
+            ErrorCode::DecryptionFailure,
+            &["k3y!"],
+            &format!("ciphertext byte {pos}"),
+        );
     }
     for pos in 0..orig.0.len() {
         let mut dek = orig.0.clone();
         dek[pos] ^= 1 << (pos % 8);
         set_blobs(&pool, &v, &(dek, orig.1.clone(), orig.2.clone(), orig.3)).await;
-        assert_refused(get(e, "tamper/flip", None).await, ErrorCode::DecryptionFailure, &["k3y!"], &format!("wrapped DEK byte {pos}"));
+        assert_refused(
+            get(e, "tamper/flip", None).await,
+            ErrorCode::DecryptionFailure,
+            &["k3y!"],
+            &format!("wrapped DEK byte {pos}"),
+        );
     }
     set_blobs(&pool, &v, &orig).await;
     assert_value(&get(e, "tamper/flip", None).await.unwrap(), "k3y!");
@@ -399,7 +516,12 @@ async fn bit_flip_at_every_byte_of_wrapped_key_material_fails() {
         set(m).await;
         e.seal();
         e.unseal(&pw).await.unwrap();
-        assert_refused(get(e, "tamper/material", None).await, ErrorCode::DecryptionFailure, &["m4t!"], &format!("material byte {pos}"));
+        assert_refused(
+            get(e, "tamper/material", None).await,
+            ErrorCode::DecryptionFailure,
+            &["m4t!"],
+            &format!("material byte {pos}"),
+        );
     }
     set(orig).await;
     e.seal();
@@ -420,21 +542,41 @@ async fn truncation_to_every_shorter_length_fails() {
     for len in 0..orig.1.len() {
         let ct = orig.1[..len].to_vec();
         set_blobs(&pool, &v, &(orig.0.clone(), ct, orig.2.clone(), orig.3)).await;
-        assert_refused(get(e, "tamper/trunc", None).await, ErrorCode::DecryptionFailure, &["t7unc"], &format!("ciphertext cut to {len}"));
+        assert_refused(
+            get(e, "tamper/trunc", None).await,
+            ErrorCode::DecryptionFailure,
+            &["t7unc"],
+            &format!("ciphertext cut to {len}"),
+        );
     }
     for len in 0..orig.0.len() {
         let dek = orig.0[..len].to_vec();
         set_blobs(&pool, &v, &(dek, orig.1.clone(), orig.2.clone(), orig.3)).await;
-        assert_refused(get(e, "tamper/trunc", None).await, ErrorCode::DecryptionFailure, &["t7unc"], &format!("wrapped DEK cut to {len}"));
+        assert_refused(
+            get(e, "tamper/trunc", None).await,
+            ErrorCode::DecryptionFailure,
+            &["t7unc"],
+            &format!("wrapped DEK cut to {len}"),
+        );
     }
     let mut longer = orig.1.clone();
     longer.push(0);
     set_blobs(&pool, &v, &(orig.0.clone(), longer, orig.2.clone(), orig.3)).await;
-    assert_refused(get(e, "tamper/trunc", None).await, ErrorCode::DecryptionFailure, &["t7unc"], "ciphertext + 1 byte");
+    assert_refused(
+        get(e, "tamper/trunc", None).await,
+        ErrorCode::DecryptionFailure,
+        &["t7unc"],
+        "ciphertext + 1 byte",
+    );
     let mut longer = orig.0.clone();
     longer.push(0);
     set_blobs(&pool, &v, &(longer, orig.1.clone(), orig.2.clone(), orig.3)).await;
-    assert_refused(get(e, "tamper/trunc", None).await, ErrorCode::DecryptionFailure, &["t7unc"], "wrapped DEK + 1 byte");
+    assert_refused(
+        get(e, "tamper/trunc", None).await,
+        ErrorCode::DecryptionFailure,
+        &["t7unc"],
+        "wrapped DEK + 1 byte",
+    );
     set_blobs(&pool, &v, &orig).await;
     assert_value(&get(e, "tamper/trunc", None).await.unwrap(), "t7unc");
     pool.close().await;
@@ -444,28 +586,32 @@ async fn truncation_to_every_shorter_length_fails() {
 // The sealed root key and the KDF header (A.6, A.8, A.9)
 
 async fn meta_blob(pool: &SqlitePool, column: &'static str) -> Vec<u8> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {column} FROM store_meta WHERE id = 1")))
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT {column} FROM store_meta WHERE id = 1"
+    )))
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 async fn set_meta_blob(pool: &SqlitePool, column: &'static str, blob: &[u8]) {
-    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE store_meta SET {column} = ? WHERE id = 1")))
-        .bind(blob)
-        .execute(pool)
-        .await
-        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE store_meta SET {column} = ? WHERE id = 1"
+    )))
+    .bind(blob)
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 /// An unseal that must fail with `code`, leaving the engine sealed.
 async fn assert_unseal_refused(e: &Engine, code: ErrorCode, what: &str) -> coffer_engine::Error {
-    let err = e
-        .unseal(&Password::from(PASSWORD))
-        .await
-        .expect_err(what);
+    let err = e.unseal(&Password::from(PASSWORD)).await.expect_err(what);
     assert_eq!(err.code(), code, "{what}: {err}");
-    assert!(e.is_sealed(), "{what}: a refused unseal left keys in memory");
+    assert!(
+        e.is_sealed(),
+        "{what}: a refused unseal left keys in memory"
+    );
     let sealed = get(e, "tamper/anything", None).await.expect_err("sealed");
     assert_eq!(sealed.code(), ErrorCode::StoreSealed, "{what}");
     err
@@ -477,14 +623,23 @@ async fn wrong_password_is_refused() {
     let t = TestStore::new().await;
     let v = create(&t.engine, "tamper/pw", text("pw-plaintext")).await;
     t.engine.close().await;
-    let e = Engine::open(&t.path(), Arc::new(SystemClock)).await.unwrap();
-    for wrong in ["", "correct horse battery stapler", "CORRECT HORSE BATTERY STAPLE"] {
+    let e = Engine::open(&t.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
+    for wrong in [
+        "",
+        "correct horse battery stapler",
+        "CORRECT HORSE BATTERY STAPLE",
+    ] {
         let err = e.unseal(&Password::from(wrong)).await.expect_err(wrong);
         assert_eq!(err.code(), ErrorCode::WrongPassword, "{wrong:?}: {err}");
         assert!(e.is_sealed());
     }
     e.unseal(&Password::from(PASSWORD)).await.unwrap();
-    assert_value(&get(&e, "tamper/pw", Some(&v)).await.unwrap(), "pw-plaintext");
+    assert_value(
+        &get(&e, "tamper/pw", Some(&v)).await.unwrap(),
+        "pw-plaintext",
+    );
     e.close().await;
 }
 
@@ -513,16 +668,28 @@ async fn tampered_sealed_root_key_refuses_unseal() {
             assert_unseal_refused(e, ErrorCode::StoreCorrupt, &what).await;
         } else {
             let err = assert_unseal_refused(e, ErrorCode::WrongPassword, &what).await;
-            assert_eq!(err.message(), wrong_pw.message(), "{what}: distinguishable from a wrong password");
+            assert_eq!(
+                err.message(),
+                wrong_pw.message(),
+                "{what}: distinguishable from a wrong password"
+            );
         }
     }
     for len in 0..orig.len() {
         set_meta_blob(&pool, "wrapped_root_key", &orig[..len]).await;
-        assert_unseal_refused(e, ErrorCode::StoreCorrupt, &format!("root key cut to {len}")).await;
+        assert_unseal_refused(
+            e,
+            ErrorCode::StoreCorrupt,
+            &format!("root key cut to {len}"),
+        )
+        .await;
     }
     set_meta_blob(&pool, "wrapped_root_key", &orig).await;
     e.unseal(&Password::from(PASSWORD)).await.unwrap();
-    assert_value(&get(e, "tamper/root", None).await.unwrap(), "root-plaintext");
+    assert_value(
+        &get(e, "tamper/root", None).await.unwrap(),
+        "root-plaintext",
+    );
     pool.close().await;
 }
 
@@ -544,41 +711,93 @@ async fn tampered_kdf_header_refuses_unseal() {
     let t = TestStore::new().await;
     create(&t.engine, "tamper/kdf", text("kdf-plaintext")).await;
     t.engine.close().await;
-    let e = Engine::open(&t.path(), Arc::new(SystemClock)).await.unwrap();
+    let e = Engine::open(&t.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
     let pool = raw(&t.path()).await;
     let orig = meta_blob(&pool, "kdf_header").await;
     assert_eq!(orig.len(), 32, "KDF header layout");
     let floor = KdfParams::for_tests();
-    assert_eq!(orig, kdf_header_with(&orig, floor.memory_kib, floor.iterations, floor.parallelism));
+    assert_eq!(
+        orig,
+        kdf_header_with(&orig, floor.memory_kib, floor.iterations, floor.parallelism)
+    );
 
     let lowered = [
         (8, floor.iterations, floor.parallelism),
-        (KdfParams::FLOOR_MEMORY_KIB - 1, floor.iterations, floor.parallelism),
+        (
+            KdfParams::FLOOR_MEMORY_KIB - 1,
+            floor.iterations,
+            floor.parallelism,
+        ),
         (floor.memory_kib, 1, floor.parallelism),
         (floor.memory_kib, floor.iterations, 0),
     ];
     for (m, it, p) in lowered {
         set_meta_blob(&pool, "kdf_header", &kdf_header_with(&orig, m, it, p)).await;
-        assert_unseal_refused(&e, ErrorCode::StoreCorrupt, &format!("lowered m={m} t={it} p={p}")).await;
+        assert_unseal_refused(
+            &e,
+            ErrorCode::StoreCorrupt,
+            &format!("lowered m={m} t={it} p={p}"),
+        )
+        .await;
     }
     let raised = [
         (u32::MAX, floor.iterations, floor.parallelism),
-        (KdfParams::CAP_MEMORY_KIB + 1, floor.iterations, floor.parallelism),
+        (
+            KdfParams::CAP_MEMORY_KIB + 1,
+            floor.iterations,
+            floor.parallelism,
+        ),
         (floor.memory_kib, u32::MAX, floor.parallelism),
         (floor.memory_kib, floor.iterations, u32::MAX),
     ];
     for (m, it, p) in raised {
         set_meta_blob(&pool, "kdf_header", &kdf_header_with(&orig, m, it, p)).await;
         let started = Instant::now();
-        assert_unseal_refused(&e, ErrorCode::StoreCorrupt, &format!("raised m={m} t={it} p={p}")).await;
+        assert_unseal_refused(
+            &e,
+            ErrorCode::StoreCorrupt,
+            &format!("raised m={m} t={it} p={p}"),
+        )
+        .await;
         // Argon2 over gigabytes would take seconds (or abort); the cap check takes nothing.
-        assert!(started.elapsed() < Duration::from_secs(1), "raised m={m}: refused only after {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "raised m={m}: refused only after {:?}",
+            started.elapsed()
+        );
     }
     // Within bounds but not what the root key was wrapped with.
-    set_meta_blob(&pool, "kdf_header", &kdf_header_with(&orig, floor.memory_kib + 1024, floor.iterations, floor.parallelism)).await;
+    set_meta_blob(
+        &pool,
+        "kdf_header",
+        &kdf_header_with(
+            &orig,
+            floor.memory_kib + 1024,
+            floor.iterations,
+            floor.parallelism,
+        ),
+    )
+    .await;
     assert_unseal_refused(&e, ErrorCode::WrongPassword, "raised memory within the cap").await;
-    set_meta_blob(&pool, "kdf_header", &kdf_header_with(&orig, floor.memory_kib, floor.iterations + 1, floor.parallelism)).await;
-    assert_unseal_refused(&e, ErrorCode::WrongPassword, "raised iterations within the cap").await;
+    set_meta_blob(
+        &pool,
+        "kdf_header",
+        &kdf_header_with(
+            &orig,
+            floor.memory_kib,
+            floor.iterations + 1,
+            floor.parallelism,
+        ),
+    )
+    .await;
+    assert_unseal_refused(
+        &e,
+        ErrorCode::WrongPassword,
+        "raised iterations within the cap",
+    )
+    .await;
     let mut salted = orig.clone();
     salted[31] ^= 0x80;
     set_meta_blob(&pool, "kdf_header", &salted).await;
@@ -640,7 +859,11 @@ async fn head_seq(path: &Path) -> i64 {
 fn assert_first_bad(report: &coffer_engine::ChainReport, seq: i64, what: &str) {
     assert_eq!(report.first_bad_seq, Some(seq), "{what}: {report:?}");
     assert!(!report.is_intact());
-    assert_eq!(report.events, seq - 1, "{what}: events verified before the break");
+    assert_eq!(
+        report.events,
+        seq - 1,
+        "{what}: events verified before the break"
+    );
 }
 
 /// Every column of one event edited in turn → that event is the first bad one; put back,
@@ -651,24 +874,58 @@ async fn audit_edited_row_is_reported() {
     let e = &t.engine;
     let pool = raw(&t.path()).await;
     let edits: [(&str, &str); 9] = [
-        ("time", "UPDATE audit_events SET time = time + 1 WHERE seq = 7"),
-        ("action", "UPDATE audit_events SET action = 'DescribeSecret' WHERE seq = 7"),
-        ("principal", "UPDATE audit_events SET principal = 'arn:aws:iam::123456789012:user/mallory' WHERE seq = 7"),
-        ("decision", "UPDATE audit_events SET decision = 'denied' WHERE seq = 7"),
-        ("outcome", "UPDATE audit_events SET outcome = 'error' WHERE seq = 7"),
-        ("resource", "UPDATE audit_events SET resource_arn = NULL WHERE seq = 7"),
-        ("details", "UPDATE audit_events SET details = '{"versionStages":["AWSCURRENT"]}' WHERE seq = 7"),
-        ("client", "UPDATE audit_events SET client_addr = '10.0.0.1' WHERE seq = 7"),
-        ("mac", "UPDATE audit_events SET mac = prev_mac WHERE seq = 7"),
+        (
+            "time",
+            "UPDATE audit_events SET time = time + 1 WHERE seq = 7",
+        ),
+        (
+            "action",
+            "UPDATE audit_events SET action = 'DescribeSecret' WHERE seq = 7",
+        ),
+        (
+            "principal",
+            "UPDATE audit_events SET principal = 'arn:aws:iam::123456789012:user/mallory' WHERE seq = 7",
+        ),
+        (
+            "decision",
+            "UPDATE audit_events SET decision = 'denied' WHERE seq = 7",
+        ),
+        (
+            "outcome",
+            "UPDATE audit_events SET outcome = 'error' WHERE seq = 7",
+        ),
+        (
+            "resource",
+            "UPDATE audit_events SET resource_arn = NULL WHERE seq = 7",
+        ),
+        (
+            "details",
+            r#"UPDATE audit_events SET details = '{"edited":true}' WHERE seq = 7"#,
+        ),
+        (
+            "client",
+            "UPDATE audit_events SET client_addr = '10.0.0.1' WHERE seq = 7",
+        ),
+        (
+            "mac",
+            "UPDATE audit_events SET mac = prev_mac WHERE seq = 7",
+        ),
     ];
-    exec(&pool, "CREATE TEMP TABLE saved AS SELECT * FROM audit_events WHERE seq = 7").await;
+    exec(
+        &pool,
+        "CREATE TEMP TABLE saved AS SELECT * FROM audit_events WHERE seq = 7",
+    )
+    .await;
     for (column, sql) in edits {
         exec(&pool, sql).await;
         let report = e.verify_audit(&root()).await.unwrap();
         assert_first_bad(&report, 7, column);
         exec(&pool, "DELETE FROM audit_events WHERE seq = 7").await;
         exec(&pool, "INSERT INTO audit_events SELECT * FROM saved").await;
-        assert!(e.verify_audit(&root()).await.unwrap().is_intact(), "{column}: restored");
+        assert!(
+            e.verify_audit(&root()).await.unwrap().is_intact(),
+            "{column}: restored"
+        );
     }
     pool.close().await;
 }
@@ -686,7 +943,10 @@ async fn audit_deleted_middle_row_is_reported() {
         .unwrap();
     let report = t.engine.verify_audit(&root()).await.unwrap();
     assert_first_bad(&report, middle, "deleted middle row");
-    assert!(report.problem.as_deref().unwrap_or("").contains("missing"), "{report:?}");
+    assert!(
+        report.problem.as_deref().unwrap_or("").contains("missing"),
+        "{report:?}"
+    );
     pool.close().await;
 }
 
@@ -712,8 +972,16 @@ async fn audit_inserted_row_is_reported() {
     // In the middle: shift 10.. up by one and put a copy of event 4 at 10.
     let (t, _) = store_with_history().await;
     let pool2 = raw(&t.path()).await;
-    exec(&pool2, "UPDATE audit_events SET seq = seq + 1000000 WHERE seq >= 10").await;
-    exec(&pool2, "UPDATE audit_events SET seq = seq - 1000000 + 1 WHERE seq >= 1000000").await;
+    exec(
+        &pool2,
+        "UPDATE audit_events SET seq = seq + 1000000 WHERE seq >= 10",
+    )
+    .await;
+    exec(
+        &pool2,
+        "UPDATE audit_events SET seq = seq - 1000000 + 1 WHERE seq >= 1000000",
+    )
+    .await;
     exec(
         &pool2,
         "INSERT INTO audit_events SELECT 10, time, request_id, source, principal, access_key_id, \
@@ -748,7 +1016,10 @@ async fn audit_tail_deleted_after_close_is_reported() {
     t.engine.close().await;
     let anchor = std::fs::read_to_string(format!("{}.audit-anchor", t.path().display()))
         .expect("close writes the anchor");
-    assert!(anchor.starts_with(&format!("{head} ")), "anchor {anchor:?} vs head {head}");
+    assert!(
+        anchor.starts_with(&format!("{head} ")),
+        "anchor {anchor:?} vs head {head}"
+    );
     let pool = raw(&t.path()).await;
     sqlx::query("DELETE FROM audit_events WHERE seq > ?")
         .bind(head - 3)
@@ -756,7 +1027,9 @@ async fn audit_tail_deleted_after_close_is_reported() {
         .await
         .unwrap();
     pool.close().await;
-    let e = Engine::open(&t.path(), Arc::new(SystemClock)).await.unwrap();
+    let e = Engine::open(&t.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
     e.unseal(&Password::from(PASSWORD)).await.unwrap();
     let report = e.verify_audit(&root()).await.unwrap();
     assert_first_bad(&report, head - 2, "tail deleted");
@@ -773,7 +1046,9 @@ async fn audit_store_rolled_back_to_older_copy_is_reported() {
     let backup = t.dir.path().join("backup.db");
     std::fs::copy(t.path(), &backup).unwrap();
 
-    let e = Engine::open(&t.path(), Arc::new(SystemClock)).await.unwrap();
+    let e = Engine::open(&t.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
     e.unseal(&Password::from(PASSWORD)).await.unwrap();
     put(&e, "tamper/audit-0", text("newer value")).await;
     e.close().await;
@@ -783,7 +1058,9 @@ async fn audit_store_rolled_back_to_older_copy_is_reported() {
         let _ = std::fs::remove_file(format!("{}{suffix}", t.path().display()));
     }
     std::fs::copy(&backup, t.path()).unwrap();
-    let e = Engine::open(&t.path(), Arc::new(SystemClock)).await.unwrap();
+    let e = Engine::open(&t.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
     e.unseal(&Password::from(PASSWORD)).await.unwrap();
     let report = e.verify_audit(&root()).await.unwrap();
     assert_first_bad(&report, old_head + 1, "rolled back");
@@ -821,28 +1098,38 @@ async fn random_byte_damage_never_returns_wrong_plaintext() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("damaged.db");
         std::fs::write(&path, &damaged).unwrap();
-        let e = match Engine::open(&path, Arc::new(SystemClock)).await {
-            Ok(e) => e,
-            Err(_) => {
-                outcomes[0] += 1;
-                continue;
+        // A hang is a failure too: each trial gets a deadline.
+        let trial_run = async {
+            let Ok(e) = Engine::open(&path, Arc::new(SystemClock)).await else {
+                return 0;
+            };
+            let _ = e.integrity_check().await;
+            if e.unseal(&Password::from(PASSWORD)).await.is_err() {
+                e.close().await;
+                return 1;
             }
-        };
-        let _ = e.integrity_check().await;
-        if e.unseal(&Password::from(PASSWORD)).await.is_err() {
-            outcomes[1] += 1;
+            for (name, value) in &expected {
+                if let Ok(out) = get(&e, name, None).await {
+                    assert_eq!(
+                        out.value.as_str(),
+                        Some(value.as_str()),
+                        "trial {trial}: wrong plaintext for {name}"
+                    );
+                }
+            }
             e.close().await;
-            continue;
-        }
-        outcomes[2] += 1;
-        for (name, value) in &expected {
-            if let Ok(out) = get(&e, name, None).await {
-                assert_eq!(out.value.as_str(), Some(value.as_str()), "trial {trial}: wrong plaintext for {name}");
-            }
-        }
-        e.close().await;
+            2
+        };
+        let outcome = tokio::time::timeout(Duration::from_secs(60), trial_run)
+            .await
+            .unwrap_or_else(|_| panic!("trial {trial} ({flips} bytes damaged): the engine hung"));
+        outcomes[outcome] += 1;
     }
     assert_eq!(outcomes.iter().sum::<usize>(), 24, "{outcomes:?}");
+    assert!(
+        outcomes[2] > 0,
+        "no damaged file got as far as reading: {outcomes:?}"
+    );
 }
 
 /// B.17: a store given the `-wal` of another store (one with another password), or a store
@@ -887,7 +1174,12 @@ async fn foreign_or_missing_wal_is_safe() {
             match get(&e, "tamper/wal", None).await {
                 Ok(out) => assert_value(&out, "wal-value-a"),
                 Err(err) => assert!(
-                    matches!(err.code(), ErrorCode::ResourceNotFound | ErrorCode::DecryptionFailure | ErrorCode::InternalServiceError),
+                    matches!(
+                        err.code(),
+                        ErrorCode::ResourceNotFound
+                            | ErrorCode::DecryptionFailure
+                            | ErrorCode::InternalServiceError
+                    ),
                     "{what}: {err}"
                 ),
             }

@@ -262,6 +262,22 @@ impl Engine {
         Ok(row)
     }
 
+    /// The ARN a request about principal `name` is authorized against: the principal's
+    /// own (with its path) when it exists, else the one it would have at path `/`.
+    async fn principal_resource(
+        &self,
+        op: &mut Op<'_>,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<String> {
+        Ok(
+            match coffer_store::find_principal(op.tx.conn(), kind.as_str(), name).await? {
+                Some(row) => row.arn,
+                None => self.principal_arn(kind, "/", name),
+            },
+        )
+    }
+
     fn principal_arn(&self, kind: PrincipalKind, path: &str, name: &str) -> String {
         format!(
             "arn:aws:iam::{}:{}{}{}",
@@ -340,7 +356,7 @@ impl Engine {
     ) -> Result<PrincipalInfo> {
         let mut op = self.begin(ctx, "GetPrincipal").await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             let tags = coffer_store::list_principal_tags(op.tx.conn(), row.id).await?;
@@ -381,7 +397,7 @@ impl Engine {
     ) -> Result<()> {
         let mut op = self.begin(ctx, "DeletePrincipal").await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             let conn = op.tx.conn();
@@ -420,7 +436,9 @@ impl Engine {
         };
         let mut op = self.begin(ctx, action).await?;
         let result = async {
-            let arn = self.principal_arn(PrincipalKind::Group, "/", group);
+            let arn = self
+                .principal_resource(&mut op, PrincipalKind::Group, group)
+                .await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let u = self
                 .require_principal(&mut op, PrincipalKind::User, user)
@@ -448,7 +466,9 @@ impl Engine {
     ) -> Result<Vec<PrincipalInfo>> {
         let mut op = self.begin(ctx, "ListGroupsForUser").await?;
         let result = async {
-            let arn = self.principal_arn(PrincipalKind::User, "/", user);
+            let arn = self
+                .principal_resource(&mut op, PrincipalKind::User, user)
+                .await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let u = self
                 .require_principal(&mut op, PrincipalKind::User, user)
@@ -474,7 +494,7 @@ impl Engine {
     ) -> Result<()> {
         let mut op = self.begin(ctx, "PutPrincipalPolicy").await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             validate_policy_name(policy_name)?;
             parse_identity_policy(document)?;
@@ -497,7 +517,7 @@ impl Engine {
     ) -> Result<()> {
         let mut op = self.begin(ctx, "DeletePrincipalPolicy").await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             op.event.detail("policyName", policy_name);
@@ -519,7 +539,7 @@ impl Engine {
     ) -> Result<Vec<(String, String)>> {
         let mut op = self.begin(ctx, "ListPrincipalPolicies").await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             Ok(coffer_store::list_inline_policies(op.tx.conn(), row.id).await?)
@@ -644,7 +664,7 @@ impl Engine {
         };
         let mut op = self.begin(ctx, action).await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             let policy = coffer_store::find_managed_policy(op.tx.conn(), policy_arn)
@@ -679,7 +699,7 @@ impl Engine {
     ) -> Result<Vec<ManagedPolicyInfo>> {
         let mut op = self.begin(ctx, "ListAttachedPolicies").await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let row = self.require_principal(&mut op, kind, name).await?;
             let rows = coffer_store::attached_policies(op.tx.conn(), row.id).await?;
@@ -711,7 +731,7 @@ impl Engine {
     ) -> Result<NewAccessKey> {
         let mut op = self.begin(ctx, "CreateAccessKey").await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             if kind == PrincipalKind::Group {
                 return Err(Error::invalid_parameter("Groups cannot have access keys."));
@@ -765,7 +785,7 @@ impl Engine {
     ) -> Result<Vec<AccessKeyInfo>> {
         let mut op = self.begin(ctx, "ListAccessKeys").await?;
         let result = async {
-            let arn = self.principal_arn(kind, "/", name);
+            let arn = self.principal_resource(&mut op, kind, name).await?;
             self.authorize(&mut op, Some(&arn)).await?;
             let owner = self.require_principal(&mut op, kind, name).await?;
             let rows = coffer_store::list_access_keys(op.tx.conn(), owner.id).await?;
