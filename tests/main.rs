@@ -7,6 +7,7 @@ mod support;
 // -- engine modules --
 mod engine_audit;
 mod engine_errors;
+mod engine_iam;
 mod engine_idempotency;
 mod engine_labels;
 mod engine_lifecycle;

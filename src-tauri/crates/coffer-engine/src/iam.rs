@@ -798,6 +798,9 @@ impl Engine {
         self.finish(op, result).await
     }
 
+    /// Finds access key `id` and authorizes the operation on its owner (or, for a key that
+    /// does not exist, on the caller itself), so "manage your own access keys" policies on
+    /// `user/${aws:username}` work as in IAM.
     async fn require_key(&self, op: &mut Op<'_>, id: &str) -> Result<(AccessKeyRow, PrincipalRow)> {
         let missing = || {
             Error::new(
@@ -805,14 +808,22 @@ impl Engine {
                 format!("The Access Key with id {id} cannot be found."),
             )
         };
-        let key = coffer_store::find_access_key(op.tx.conn(), id)
-            .await?
-            .ok_or_else(missing)?;
-        let owner = coffer_store::find_principal_by_id(op.tx.conn(), key.principal_id)
-            .await?
-            .ok_or_else(missing)?;
-        op.event.resource_arn = Some(owner.arn.clone());
+        let key = coffer_store::find_access_key(op.tx.conn(), id).await?;
+        let owner = match &key {
+            Some(k) => coffer_store::find_principal_by_id(op.tx.conn(), k.principal_id).await?,
+            None => None,
+        };
+        let resource = match (&owner, &op.ctx.principal) {
+            (Some(o), _) => o.arn.clone(),
+            (None, crate::Principal::Arn(me)) => me.clone(),
+            (None, _) => "*".to_owned(),
+        };
         op.event.detail("accessKeyId", id);
+        self.authorize_on(op, &resource, None, &Vec::new()).await?;
+        let (Some(key), Some(owner)) = (key, owner) else {
+            return Err(missing());
+        };
+        op.event.resource_arn = Some(owner.arn.clone());
         Ok((key, owner))
     }
 
@@ -825,7 +836,6 @@ impl Engine {
     ) -> Result<()> {
         let mut op = self.begin(ctx, "UpdateAccessKey").await?;
         let result = async {
-            self.authorize(&mut op, None).await?;
             if status != "Active" && status != "Inactive" {
                 return Err(Error::new(
                     ErrorCode::Validation,
@@ -844,7 +854,6 @@ impl Engine {
     pub async fn delete_access_key(&self, ctx: &RequestContext, access_key_id: &str) -> Result<()> {
         let mut op = self.begin(ctx, "DeleteAccessKey").await?;
         let result = async {
-            self.authorize(&mut op, None).await?;
             self.require_key(&mut op, access_key_id).await?;
             coffer_store::delete_access_key(op.tx.conn(), access_key_id).await?;
             Ok(())

@@ -322,9 +322,14 @@ impl Engine {
             .authorize_on(op, &resource, found.as_ref(), &extra)
             .await
         {
-            // The log names what was asked for, not what exists.
+            // The log and the message name what was asked for, never what exists: the
+            // real ARN (with its random suffix) would tell an unauthorized caller.
             op.event.detail("secretId", id);
-            return Err(e);
+            return Err(if e.code() == ErrorCode::AccessDenied {
+                Error::new(ErrorCode::AccessDenied, e.message().replace(&resource, id))
+            } else {
+                e
+            });
         }
         if let Some(s) = &found {
             op.event.resource_arn = Some(s.arn.clone());
@@ -404,14 +409,22 @@ impl Engine {
             .ok_or_else(decryption_failure)?;
         if !key.managed && matches!(op.ctx.principal, crate::Principal::Arn(_)) {
             // A customer-managed key must also let the caller decrypt (kms:Decrypt).
-            self.authorize_action(op, "kms:Decrypt", &key.arn, None, &Vec::new(), false)
+            if let Err(e) = self
+                .authorize_action(op, "kms:Decrypt", &key.arn, None, &Vec::new(), false)
                 .await
-                .map_err(|e| {
-                    Error::new(
-                        ErrorCode::AccessDenied,
-                        format!("Access to KMS is not allowed. {}", e.message()),
-                    )
-                })?;
+            {
+                let reason = format!("kms:Decrypt on {} is not allowed", key.arn);
+                if op.event.action == "BatchGetSecretValue" {
+                    // One secret of the batch fails; the batch itself was allowed.
+                    op.event.detail("kmsDecryptDenied", key.arn.clone());
+                } else {
+                    op.event.deny(&reason);
+                }
+                return Err(Error::new(
+                    ErrorCode::AccessDenied,
+                    format!("Access to KMS is not allowed. {}", e.message()),
+                ));
+            }
         }
         if !key.enabled {
             return Err(Error::new(
