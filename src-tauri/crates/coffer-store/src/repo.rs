@@ -514,7 +514,12 @@ pub async fn insert_version_if_absent(c: &mut SqliteConnection, v: &VersionRow) 
 
 /// Deletes the oldest unlabelled versions created before `before` until the secret has at
 /// most `keep` versions, in one statement; returns the ids deleted.
-pub async fn prune_versions(c: &mut SqliteConnection, secret_id: i64, before: i64, keep: i64) -> Result<Vec<String>> {
+pub async fn prune_versions(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    before: i64,
+    keep: i64,
+) -> Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "DELETE FROM versions WHERE secret_id = ?1 AND version_id IN ( \
            SELECT v.version_id FROM versions v WHERE v.secret_id = ?1 AND v.created_at < ?2 \
@@ -689,7 +694,11 @@ pub async fn set_label(
 }
 
 /// Puts several labels at once (one statement): each `(label, version_id)` moves.
-pub async fn set_labels(c: &mut SqliteConnection, secret_id: i64, labels: &[(&str, &str)]) -> Result<()> {
+pub async fn set_labels(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    labels: &[(&str, &str)],
+) -> Result<()> {
     if labels.is_empty() {
         return Ok(());
     }
