@@ -862,6 +862,35 @@ impl Engine {
         self.finish(op, result).await
     }
 
+    /// Records an authenticated use of an access key (IAM's "last used"), at most once a
+    /// minute per key so that a busy client does not turn every request into a write.
+    pub async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        region: &str,
+        service: &str,
+    ) -> Result<()> {
+        let now = self.inner.clock.now().timestamp_millis();
+        let mut conn = self
+            .inner
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(Error::internal)?;
+        let Some(key) = coffer_store::find_access_key(&mut conn, access_key_id).await? else {
+            return Ok(());
+        };
+        if key.last_used_at.is_some_and(|t| now - t < 60_000) {
+            return Ok(());
+        }
+        drop(conn);
+        let mut tx = self.inner.store.begin_write().await?;
+        coffer_store::touch_access_key(tx.conn(), access_key_id, now, region, service).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Looks up an active access key for request signing: the owner's ARN and the secret.
     /// Reads the row every time, so a deactivated or deleted key fails at once. `None` for
     /// an unknown or inactive key (the caller answers UnrecognizedClientException).
