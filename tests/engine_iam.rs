@@ -1405,3 +1405,54 @@ async fn simulation_reports_the_deciding_policy_and_is_authorized() {
         .unwrap();
     assert_eq!(out[0].decision, "allowed");
 }
+
+/// IAM's "last used": recorded on use, at most once a minute, and shown by ListAccessKeys.
+#[tokio::test]
+async fn access_key_last_use_is_recorded() {
+    let t = TestStore::new().await;
+    let e = &t.engine;
+    e.create_principal(&root(), PrincipalKind::User, "app", None, Vec::new())
+        .await
+        .unwrap();
+    let key = e
+        .create_access_key(&root(), PrincipalKind::User, "app")
+        .await
+        .unwrap();
+    let id = key.info.access_key_id.clone();
+    let listed = |t: &TestStore| {
+        let e = t.engine.clone();
+        async move {
+            e.list_access_keys(&root(), PrincipalKind::User, "app")
+                .await
+                .unwrap()
+                .remove(0)
+        }
+    };
+    assert_eq!(listed(&t).await.last_used_date, None);
+    e.record_access_key_use(&id, "eu-west-1", "secretsmanager")
+        .await
+        .unwrap();
+    let first = listed(&t).await;
+    assert_eq!(
+        first.last_used_date,
+        Some(coffer_engine::Clock::now(&t.clock))
+    );
+    assert_eq!(first.last_used_region.as_deref(), Some("eu-west-1"));
+    // Within the minute: not written again.
+    t.clock.advance(chrono::Duration::seconds(30));
+    e.record_access_key_use(&id, "us-east-1", "secretsmanager")
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(&t).await.last_used_region.as_deref(),
+        Some("eu-west-1")
+    );
+    t.clock.advance(chrono::Duration::seconds(31));
+    e.record_access_key_use(&id, "us-east-1", "secretsmanager")
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(&t).await.last_used_region.as_deref(),
+        Some("us-east-1")
+    );
+}
