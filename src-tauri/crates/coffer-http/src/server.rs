@@ -1,0 +1,746 @@
+//! The listener, the connection loop and the request handlers.
+//!
+//! Connections are accepted by hand (not `axum::serve`) so that one loop serves plain TCP
+//! and TLS alike, each connection knows its peer address and whether it is encrypted, slow
+//! TLS handshakes never hold up `accept`, and shutdown is graceful: the listener closes at
+//! once and in-flight requests finish (up to [`DRAIN_TIMEOUT`]).
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use coffer_api::ApiError;
+use coffer_engine::{Engine, RequestContext, SecretBytes, Source};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::service::TowerToHyperService;
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::sigv4::{self, SigV4Error};
+use crate::{ServeError, ServerConfig, tls};
+
+/// How long shutdown waits for in-flight requests before dropping their connections.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a client may take to send its request headers (slowloris guard).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The JSON 1.1 content type, for requests and responses.
+const AMZ_JSON: &str = "application/x-amz-json-1.1";
+
+/// The agent protocol's token headers (the agent accepts either).
+const AGENT_TOKEN_HEADERS: [&str; 2] = ["x-aws-parameters-secrets-token", "x-vault-token"];
+
+/// Per-connection facts, attached to every request on the connection.
+#[derive(Debug, Clone, Copy)]
+struct Conn {
+    peer: SocketAddr,
+    tls: bool,
+}
+
+/// What the handlers share.
+struct AppState {
+    engine: Engine,
+    max_skew: Duration,
+    allowed_hosts: Vec<String>,
+    agent_token: Option<SecretBytes>,
+    agent_principal: Option<String>,
+    max_body_bytes: usize,
+}
+
+/// A bound server, not yet serving: tests bind port 0 and read [`Server::local_addr`].
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    app: Router,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .field("tls", &self.acceptor.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Binds `config.listen` and serves until `shutdown` completes, then lets in-flight requests
+/// finish. See [`Server::bind`] for the errors.
+pub async fn serve(
+    engine: Engine,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    Server::bind(engine, config).await?.run(shutdown).await
+}
+
+impl Server {
+    /// Validates the configuration, prepares TLS (generating the certificate at first use)
+    /// and binds the listener.
+    ///
+    /// # Errors
+    /// [`ServeError::PlaintextOffLoopback`] for plain HTTP off loopback;
+    /// [`ServeError::Config`] for a skew window outside 1 s ..= 15 min;
+    /// [`ServeError::Tls`] and [`ServeError::Bind`] when the certificate or the address fail.
+    pub async fn bind(engine: Engine, config: ServerConfig) -> Result<Server, ServeError> {
+        if config.tls.is_none() && !config.listen.ip().is_loopback() {
+            return Err(ServeError::PlaintextOffLoopback(config.listen));
+        }
+        if config.max_skew < Duration::from_secs(1) || config.max_skew > sigv4::MAX_SKEW_LIMIT {
+            return Err(ServeError::Config(format!(
+                "the clock-skew window must be between 1 second and 15 minutes, not {:?}",
+                config.max_skew
+            )));
+        }
+        if config
+            .agent_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err(ServeError::Config(
+                "the agent token must be at least 16 bytes".into(),
+            ));
+        }
+        let mut allowed_hosts: Vec<String> = config
+            .allowed_hosts
+            .iter()
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+            .collect();
+        let ip = config.listen.ip();
+        if !ip.is_unspecified() && !ip.is_loopback() {
+            allowed_hosts.push(host_of_ip(ip));
+        }
+        let acceptor = match &config.tls {
+            Some(t) => {
+                tls::ensure_certificate(t, &allowed_hosts)?;
+                Some(tls::acceptor(t)?)
+            }
+            None => None,
+        };
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| ServeError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let state = Arc::new(AppState {
+            engine,
+            max_skew: config.max_skew,
+            allowed_hosts,
+            agent_token: config.agent_token,
+            agent_principal: config.agent_principal,
+            max_body_bytes: config.max_body_bytes,
+        });
+        Ok(Server {
+            listener,
+            local_addr,
+            acceptor,
+            app: router(state),
+        })
+    }
+
+    /// The bound address (with the real port when port 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// True when the server speaks TLS.
+    pub fn is_tls(&self) -> bool {
+        self.acceptor.is_some()
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests
+    /// finish (at most [`DRAIN_TIMEOUT`]) and returns.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let conn = Conn { peer, tls: self.acceptor.is_some() };
+                        tokio::spawn(serve_connection(
+                            stream,
+                            conn,
+                            self.acceptor.clone(),
+                            self.app.clone(),
+                            graceful.watcher(),
+                        ));
+                    }
+                    // Out of descriptors or a connection reset before accept: back off a
+                    // little instead of spinning, and keep serving.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
+                () = &mut shutdown => break,
+            }
+        }
+        drop(self.listener);
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+        Ok(())
+    }
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    conn: Conn,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    app: Router,
+    watcher: Watcher,
+) {
+    let _ = stream.set_nodelay(true);
+    let service = TowerToHyperService::new(app.map_request(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(conn);
+        req
+    }));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    match acceptor {
+        None => {
+            let _ = watcher
+                .watch(builder.serve_connection(TokioIo::new(stream), service))
+                .await;
+        }
+        Some(acceptor) => {
+            let Ok(Ok(tls)) =
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+            else {
+                return;
+            };
+            let _ = watcher
+                .watch(builder.serve_connection(TokioIo::new(tls), service))
+                .await;
+        }
+    }
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", any(aws_json))
+        .route("/ping", get(ping))
+        .route("/secretsmanager/get", any(agent_query))
+        .route("/v1/{*secret_id}", any(agent_path))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+// ------------------------------------------------------------------ responses
+
+/// An AWS JSON error response with a request id.
+fn error_response(status: u16, code: &str, message: &str, request_id: &str) -> Response {
+    let body = serde_json::json!({ "__type": code, "Message": message });
+    let mut resp = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        body.to_string(),
+    )
+        .into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(AMZ_JSON));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(code) {
+        h.insert("x-amzn-errortype", v);
+    }
+    resp
+}
+
+fn api_error_response(e: &ApiError, request_id: &str) -> Response {
+    error_response(e.status, &e.code, &e.message, request_id)
+}
+
+fn sigv4_error_response(e: &SigV4Error, request_id: &str) -> Response {
+    error_response(e.status(), e.code(), &e.to_string(), request_id)
+}
+
+fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A plain-text reply, the way the Secrets Manager Agent reports its own errors.
+fn agent_text(status: StatusCode, text: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+async fn not_found(req: Request) -> Response {
+    error_response(
+        404,
+        "UnknownOperationException",
+        &format!("No resource at {}.", truncate(req.uri().path(), 100)),
+        &new_request_id(),
+    )
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    error_response(
+        405,
+        "UnknownOperationException",
+        &format!(
+            "Method {} is not allowed on {}.",
+            req.method(),
+            truncate(req.uri().path(), 100)
+        ),
+        &new_request_id(),
+    )
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+// ------------------------------------------------------------------ guards
+
+/// Refuses browser requests (`Origin`) and unexpected `Host` names before anything else.
+async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if req.headers().contains_key(header::ORIGIN) {
+        return error_response(
+            403,
+            "AccessDeniedException",
+            "Requests from web pages are refused: this API is for programs, not browsers (the request has an Origin header).",
+            &new_request_id(),
+        );
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()));
+    if !host
+        .as_deref()
+        .is_some_and(|h| host_allowed(h, &state.allowed_hosts))
+    {
+        return error_response(
+            403,
+            "AccessDeniedException",
+            "The Host header does not name this server. Use localhost or 127.0.0.1, or add the name to the server's allowed hosts.",
+            &new_request_id(),
+        );
+    }
+    next.run(req).await
+}
+
+/// True for `localhost`, `127.x.y.z`, `[::1]` (any port) and the configured names.
+fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    let name = strip_port(host.trim())
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    if name == "localhost" || name == "[::1]" {
+        return true;
+    }
+    if name
+        .parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| ip.is_loopback())
+    {
+        return true;
+    }
+    allowed.iter().any(|a| a == "*" || *a == name)
+}
+
+/// `host[:port]` → `host`; `[v6][:port]` → `[v6]`.
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        };
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// How a listen IP appears in a `Host` header.
+fn host_of_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+// ------------------------------------------------------------------ AWS JSON 1.1
+
+/// `POST /`: body cap → SigV4 → target → `coffer_api::secretsmanager::call`.
+async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let request_id = new_request_id();
+    if req.method() != Method::POST {
+        return error_response(
+            405,
+            "UnknownOperationException",
+            "The AWS JSON API takes POST requests.",
+            &request_id,
+        );
+    }
+    let conn = req.extensions().get::<Conn>().copied();
+    let (parts, body) = req.into_parts();
+    let body = match read_body(body, &parts.headers, state.max_body_bytes).await {
+        Ok(b) => b,
+        Err(e) => return api_error_response(&e, &request_id),
+    };
+    let view = sigv4::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body: &body,
+    };
+    let principal = match authenticate(&state, &view).await {
+        Ok(p) => p,
+        Err(Failure::SigV4(e)) => return sigv4_error_response(&e, &request_id),
+        Err(Failure::Api(e)) => return api_error_response(&e, &request_id),
+    };
+
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .unwrap_or("");
+    let Some(action) = target.strip_prefix("secretsmanager.") else {
+        let message = if target.is_empty() {
+            "The request has no X-Amz-Target header; expected secretsmanager.<Action>.".to_owned()
+        } else {
+            format!(
+                "The operation {} is not valid for this web service.",
+                truncate(target, 100)
+            )
+        };
+        return error_response(400, "UnknownOperationException", &message, &request_id);
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("application/x-amz-json-1.") {
+        return error_response(
+            400,
+            "SerializationException",
+            "Content-Type must be application/x-amz-json-1.1.",
+            &request_id,
+        );
+    }
+
+    let mut ctx = RequestContext::principal(Source::Api, principal.arn).in_region(principal.region);
+    ctx.access_key_id = Some(principal.access_key_id);
+    ctx.client_addr = conn.map(|c| c.peer.ip().to_string());
+    ctx.request_id = request_id.clone();
+    ctx.secure_transport = conn.is_some_and(|c| c.tls);
+    match coffer_api::secretsmanager::call(&state.engine, &ctx, action, &body).await {
+        Ok(value) => json_ok(&value, AMZ_JSON, &request_id),
+        Err(e) => api_error_response(&e, &request_id),
+    }
+}
+
+fn json_ok(value: &serde_json::Value, content_type: &'static str, request_id: &str) -> Response {
+    let mut resp = (StatusCode::OK, value.to_string()).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// Reads the body up to `max` bytes. A declared or actual size above it is a 413 with an
+/// AWS-style JSON error; it is refused before the body is hashed.
+async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError {
+        code: "RequestEntityTooLargeException".into(),
+        message: format!("The request body is larger than the maximum of {max} bytes."),
+        status: 413,
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(body, max).collect().await {
+        Ok(collected) => Ok(collected.to_bytes().to_vec()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(ApiError::client(
+            "SerializationException",
+            "The request body could not be read.",
+        )),
+    }
+}
+
+/// Who signed a request.
+struct Authenticated {
+    arn: String,
+    access_key_id: String,
+    region: String,
+}
+
+enum Failure {
+    SigV4(SigV4Error),
+    Api(ApiError),
+}
+
+/// A key that is never stored: unknown key ids still pay for one signature computation, so
+/// the response time does not say whether an id exists.
+const DUMMY_SECRET: &[u8] = b"coffer/v1/no-such-access-key-000000000000";
+
+async fn authenticate(
+    state: &AppState,
+    req: &sigv4::Request<'_>,
+) -> Result<Authenticated, Failure> {
+    let auth = sigv4::parse(req, "secretsmanager").map_err(Failure::SigV4)?;
+    if !coffer_engine::is_valid_region(auth.region()) {
+        return Err(Failure::SigV4(SigV4Error::InvalidSignature(format!(
+            "Credential should be scoped to a valid region, not '{}'.",
+            truncate(auth.region(), 40)
+        ))));
+    }
+    // Coffer issues no temporary credentials, so no session token can be valid.
+    if req.headers.contains_key("x-amz-security-token") {
+        return Err(Failure::SigV4(SigV4Error::UnrecognizedClient));
+    }
+    let credential = state
+        .engine
+        .authenticate(auth.access_key_id())
+        .await
+        .map_err(|e| Failure::Api(e.into()))?;
+    let Some(credential) = credential else {
+        let _ = auth.verify(req, DUMMY_SECRET);
+        return Err(Failure::SigV4(SigV4Error::UnrecognizedClient));
+    };
+    auth.check_clock(state.engine.now(), state.max_skew)
+        .map_err(Failure::SigV4)?;
+    auth.verify(req, credential.secret_access_key.expose())
+        .map_err(Failure::SigV4)?;
+    Ok(Authenticated {
+        arn: credential.principal_arn,
+        access_key_id: auth.access_key_id().to_owned(),
+        region: auth.region().to_owned(),
+    })
+}
+
+// ------------------------------------------------------------------ the agent protocol
+
+/// `GET /ping`: the agent's health check (no token, as in the agent).
+async fn ping() -> Response {
+    agent_text(StatusCode::OK, "healthy")
+}
+
+/// `GET /secretsmanager/get?secretId=…&versionId=…&versionStage=…`.
+async fn agent_query(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    if let Some(refusal) = agent_refusal(&state, &req) {
+        return refusal;
+    }
+    let query = match AgentQuery::parse(req.uri().query().unwrap_or(""), true) {
+        Ok(q) => q,
+        Err(text) => return (StatusCode::BAD_REQUEST, text).into_response(),
+    };
+    agent_fetch(&state, req.extensions().get::<Conn>().copied(), query).await
+}
+
+/// `GET /v1/<secretId>?versionId=…&versionStage=…` (the agent's path style).
+async fn agent_path(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    if let Some(refusal) = agent_refusal(&state, &req) {
+        return refusal;
+    }
+    let raw = req.uri().path().strip_prefix("/v1/").unwrap_or("");
+    let Ok(secret_id) = String::from_utf8(sigv4::percent_decode(raw)) else {
+        return (StatusCode::BAD_REQUEST, "invalid secret ID").into_response();
+    };
+    if secret_id.is_empty() {
+        return (StatusCode::BAD_REQUEST, "missing secret ID").into_response();
+    }
+    let mut query = match AgentQuery::parse(req.uri().query().unwrap_or(""), false) {
+        Ok(q) => q,
+        Err(text) => return (StatusCode::BAD_REQUEST, text).into_response(),
+    };
+    query.secret_id = secret_id;
+    agent_fetch(&state, req.extensions().get::<Conn>().copied(), query).await
+}
+
+/// The agent's own checks, in its order: enabled, not forwarded, token, method. `Some` is
+/// the refusal to send.
+fn agent_refusal(state: &AppState, req: &Request) -> Option<Response> {
+    let Some(token) = &state.agent_token else {
+        return Some(error_response(
+            404,
+            "UnknownOperationException",
+            "The Secrets Manager Agent protocol is not enabled on this server.",
+            &new_request_id(),
+        ));
+    };
+    if req.headers().contains_key("x-forwarded-for") {
+        return Some(agent_text(StatusCode::BAD_REQUEST, "Forwarded"));
+    }
+    let presented = AGENT_TOKEN_HEADERS
+        .iter()
+        .filter_map(|h| req.headers().get(*h))
+        .any(|v| bool::from(v.as_bytes().ct_eq(token.expose())));
+    if !presented {
+        return Some(agent_text(StatusCode::FORBIDDEN, "Bad Token"));
+    }
+    if req.method() != Method::GET {
+        return Some(agent_text(StatusCode::METHOD_NOT_ALLOWED, "Not allowed"));
+    }
+    None
+}
+
+/// The agent's query parameters.
+#[derive(Debug, Default)]
+struct AgentQuery {
+    secret_id: String,
+    version_id: Option<String>,
+    version_stage: Option<String>,
+}
+
+impl AgentQuery {
+    /// Parses a form-encoded query; `with_secret_id` for `/secretsmanager/get`. Errors are
+    /// the agent's texts.
+    fn parse(query: &str, with_secret_id: bool) -> Result<AgentQuery, String> {
+        let mut q = AgentQuery::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                String::from_utf8(sigv4::percent_decode(&s.replace('+', " ")))
+                    .map_err(|_| "invalid query encoding".to_owned())
+            };
+            let (k, v) = (decode(k)?, decode(v)?);
+            match k.as_str() {
+                "secretId" if with_secret_id => q.secret_id = v,
+                "versionId" => q.version_id = Some(v),
+                "versionStage" => q.version_stage = Some(v),
+                // No cache here, so every read is already fresh.
+                "refreshNow" => {
+                    if !matches!(
+                        v.to_ascii_lowercase().as_str(),
+                        "true" | "1" | "false" | "0"
+                    ) {
+                        return Err("invalid refreshNow value".into());
+                    }
+                }
+                other => return Err(format!("unknown parameter: {}", truncate(other, 64))),
+            }
+        }
+        if with_secret_id && q.secret_id.is_empty() {
+            return Err("missing parameter secretId".into());
+        }
+        Ok(q)
+    }
+}
+
+/// Answers GetSecretValue's JSON as the agent does, as the configured agent principal.
+async fn agent_fetch(state: &AppState, conn: Option<Conn>, query: AgentQuery) -> Response {
+    let request_id = new_request_id();
+    let mut ctx = match &state.agent_principal {
+        Some(arn) => RequestContext::principal(Source::Api, arn.clone()),
+        None => RequestContext::root(Source::Api),
+    };
+    ctx.client_addr = conn.map(|c| c.peer.ip().to_string());
+    ctx.request_id = request_id.clone();
+    ctx.secure_transport = conn.is_some_and(|c| c.tls);
+    let mut body = serde_json::json!({ "SecretId": query.secret_id });
+    if let Some(v) = query.version_id {
+        body["VersionId"] = v.into();
+    }
+    if let Some(v) = query.version_stage {
+        body["VersionStage"] = v.into();
+    }
+    let body = body.to_string();
+    match coffer_api::secretsmanager::call(&state.engine, &ctx, "GetSecretValue", body.as_bytes())
+        .await
+    {
+        Ok(value) => json_ok(&value, "application/json", &request_id),
+        Err(e) => api_error_response(&e, &request_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_and_configured_names() {
+        let none: Vec<String> = Vec::new();
+        for ok in [
+            "localhost",
+            "localhost:4599",
+            "LOCALHOST.",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "127.1.2.3:9",
+            "[::1]",
+            "[::1]:4599",
+        ] {
+            assert!(host_allowed(ok, &none), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:4599",
+            "localhost.evil.example",
+            "10.0.0.1",
+            "[::2]:1",
+            "",
+            "127.0.0.1.nip.io",
+        ] {
+            assert!(!host_allowed(bad, &none), "{bad}");
+        }
+        let allowed = vec!["coffer.lan".to_owned()];
+        assert!(host_allowed("Coffer.lan:8443", &allowed));
+        assert!(!host_allowed("other.lan", &allowed));
+        assert!(host_allowed("anything", &["*".to_owned()]));
+    }
+
+    #[test]
+    fn agent_query_parsing_matches_the_agent() {
+        let q = AgentQuery::parse("secretId=db%2Fprod&versionStage=AWSPREVIOUS", true).unwrap();
+        assert_eq!(q.secret_id, "db/prod");
+        assert_eq!(q.version_stage.as_deref(), Some("AWSPREVIOUS"));
+        assert_eq!(
+            AgentQuery::parse("versionId=x", true).unwrap_err(),
+            "missing parameter secretId"
+        );
+        assert_eq!(
+            AgentQuery::parse("secretId=a&abc=1", true).unwrap_err(),
+            "unknown parameter: abc"
+        );
+        assert_eq!(
+            AgentQuery::parse("secretId=a&refreshNow=123", true).unwrap_err(),
+            "invalid refreshNow value"
+        );
+        assert_eq!(
+            AgentQuery::parse("secretId=a", false).unwrap_err(),
+            "unknown parameter: secretId"
+        );
+    }
+}
