@@ -89,6 +89,9 @@ enum Command {
     DeleteResourcePolicy(SecretIdArgs),
     /// ValidateResourcePolicy: check a resource policy without attaching it.
     ValidateResourcePolicy(ValidateResourcePolicyArgs),
+    /// Serve the AWS-compatible API (JSON 1.1 + SigV4, and the Secrets Manager Agent
+    /// protocol) until SIGINT/SIGTERM.
+    Serve(ServeArgs),
     /// The audit log: list, verify, export.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -98,6 +101,29 @@ enum Command {
     /// IAM-like users, roles, groups, policies and access keys.
     #[command(subcommand)]
     Iam(IamCommand),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on; a non-loopback address needs --tls.
+    #[arg(long, default_value = coffer_http::DEFAULT_LISTEN)]
+    listen: std::net::SocketAddr,
+    /// Serve HTTPS with a self-signed certificate made on first use (next to the store).
+    #[arg(long)]
+    tls: bool,
+    /// Accepted clock skew of signed requests, in minutes (1–15).
+    #[arg(long, default_value_t = 5)]
+    max_skew_minutes: u64,
+    /// Extra Host names to accept besides loopback names (DNS-rebinding guard).
+    #[arg(long = "allowed-host")]
+    allowed_hosts: Vec<String>,
+    /// Serve the Secrets Manager Agent protocol (GET /secretsmanager/get) with the token in
+    /// `<store>.agent-token` (made on first use, mode 0600).
+    #[arg(long)]
+    agent: bool,
+    /// The principal agent requests act as (default: the account root).
+    #[arg(long)]
+    agent_principal: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -1212,6 +1238,7 @@ async fn dispatch(
             call(engine, ctx, "ValidateResourcePolicy", m).await
         }
         Command::Iam(c) => iam(engine, ctx, c).await,
+        Command::Serve(a) => serve(engine, a).await,
         Command::Audit(AuditCommand::List(f)) => {
             let out = coffer_api::audit::list(engine, ctx, &audit_filter(&f)?)
                 .await
@@ -1659,4 +1686,119 @@ async fn iam(engine: &Engine, ctx: &RequestContext, c: IamCommand) -> Result<Exi
         }
     };
     print(&out.map_err(api(action))?)
+}
+
+/// A file next to the store: `<store><suffix>`.
+fn beside_store(engine: &Engine, suffix: &str) -> PathBuf {
+    let mut p = engine.store_path().into_os_string();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// The agent token the store generates: read it, or make it (random, mode 0600).
+fn agent_token(path: &PathBuf) -> Result<coffer_engine::SecretBytes> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let token = text.trim().to_owned();
+        if token.len() >= 16 {
+            return Ok(coffer_engine::SecretBytes::from(token));
+        }
+    }
+    let rules = coffer_engine::password::PasswordRules {
+        length: 48,
+        exclude_punctuation: true,
+        ..Default::default()
+    };
+    let token = coffer_engine::password::random_password(&rules)
+        .map_err(|e| anyhow!("cannot make an agent token: {e}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(token.expose())?;
+    f.write_all(b"\n")?;
+    f.sync_all()?;
+    Ok(token)
+}
+
+async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
+    if !(1..=15).contains(&a.max_skew_minutes) {
+        return Err(Failure::Usage(anyhow!(
+            "--max-skew-minutes must be between 1 and 15"
+        )));
+    }
+    let tls = a.tls.then(|| coffer_http::TlsConfig {
+        cert_path: beside_store(engine, ".tls-cert.pem"),
+        key_path: beside_store(engine, ".tls-key.pem"),
+    });
+    let fingerprint = match &tls {
+        Some(t) => Some(
+            coffer_http::tls::ensure_certificate(t, &a.allowed_hosts)
+                .map_err(|e| Failure::Other(anyhow!("{e}")))?,
+        ),
+        None => None,
+    };
+    let agent_token = if a.agent {
+        let path = beside_store(engine, ".agent-token");
+        let token = agent_token(&path)?;
+        eprintln!("coffer: agent token in {}", path.display());
+        Some(token)
+    } else {
+        None
+    };
+    let config = coffer_http::ServerConfig {
+        listen: a.listen,
+        max_skew: std::time::Duration::from_secs(a.max_skew_minutes * 60),
+        allowed_hosts: a.allowed_hosts,
+        agent_token,
+        agent_principal: a.agent_principal,
+        tls,
+        ..Default::default()
+    };
+    let server = coffer_http::Server::bind(engine.clone(), config)
+        .await
+        .map_err(|e| Failure::Other(anyhow!("{e}")))?;
+    let scheme = if server.is_tls() { "https" } else { "http" };
+    let mut ready = json!({ "Listening": format!("{scheme}://{}", server.local_addr()) });
+    if let Some(f) = fingerprint {
+        ready["CertificateSha256"] = json!(f);
+    }
+    // One line on stdout when ready, so scripts (and tests) learn the address.
+    println!("{ready}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    server
+        .run(shutdown_signal())
+        .await
+        .map_err(|e| Failure::Other(anyhow!("{e}")))?;
+    eprintln!("coffer: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

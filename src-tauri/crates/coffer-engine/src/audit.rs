@@ -376,6 +376,31 @@ impl Engine {
         ))
     }
 
+    /// Audits a request that failed authentication (bad signature, unknown or inactive key,
+    /// expired request): there is no principal to authorize, but the attempt is logged with
+    /// what the caller claimed (`ctx.access_key_id`) and where it came from.
+    pub async fn audit_authentication_failure(
+        &self,
+        ctx: &RequestContext,
+        action: &'static str,
+        error_code: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let keys = self.keyring()?;
+        let mut draft = EventDraft::new(action);
+        draft.region = ctx.region.clone();
+        draft.deny(reason);
+        draft.principal = Some("anonymous".into());
+        draft.outcome = Some(("error".into(), Some(error_code.to_owned())));
+        let now = self.inner.clock.now().timestamp_millis();
+        let mut tx = self.inner.store.begin_write().await?;
+        let head = self.cached_audit_head();
+        let head = append(tx.conn(), &keys, ctx, now, draft, head).await?;
+        tx.commit().await?;
+        self.set_cached_audit_head(Some(head));
+        Ok(())
+    }
+
     /// Walks the whole chain and reports the first event that does not verify: an edited,
     /// inserted, deleted or reordered row, or a tail shorter than the anchor file says.
     pub async fn verify_audit(&self, ctx: &RequestContext) -> Result<ChainReport> {

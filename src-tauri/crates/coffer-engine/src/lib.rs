@@ -500,7 +500,7 @@ impl Engine {
     }
 
     /// The audit chain head this process last committed (see [`audit::append`]).
-    fn cached_audit_head(&self) -> Option<(i64, Vec<u8>)> {
+    pub(crate) fn cached_audit_head(&self) -> Option<(i64, Vec<u8>)> {
         self.inner
             .audit_head
             .lock()
@@ -508,7 +508,7 @@ impl Engine {
             .clone()
     }
 
-    fn set_cached_audit_head(&self, head: Option<(i64, Vec<u8>)>) {
+    pub(crate) fn set_cached_audit_head(&self, head: Option<(i64, Vec<u8>)>) {
         *self.inner.audit_head.lock().expect("audit head lock") = head;
     }
 

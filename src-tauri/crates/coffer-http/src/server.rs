@@ -419,9 +419,41 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
     };
     let principal = match authenticate(&state, &view).await {
         Ok(p) => p,
-        Err(Failure::SigV4(e)) => return sigv4_error_response(&e, &request_id),
+        Err(Failure::SigV4(e)) => {
+            // Failed authentication is audited too, with what the caller claimed.
+            let mut ctx = RequestContext::root(Source::Api);
+            ctx.request_id = request_id.clone();
+            ctx.client_addr = conn.map(|c| c.peer.ip().to_string());
+            ctx.access_key_id = sigv4::parse(&view, "secretsmanager")
+                .ok()
+                .map(|a| truncate(a.access_key_id(), 128).to_owned());
+            let target = parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|t| t.to_str().ok())
+                .unwrap_or("");
+            let reason = format!("authentication failed for {}", truncate(target, 100));
+            if let Err(audit) = state
+                .engine
+                .audit_authentication_failure(&ctx, "Authenticate", e.code(), &reason)
+                .await
+            {
+                // Fail closed: an unauditable request is not answered as if it were fine.
+                return api_error_response(&audit.into(), &request_id);
+            }
+            return sigv4_error_response(&e, &request_id);
+        }
         Err(Failure::Api(e)) => return api_error_response(&e, &request_id),
     };
+    // IAM's "last used" (written at most once a minute per key).
+    let _ = state
+        .engine
+        .record_access_key_use(
+            &principal.access_key_id,
+            &principal.region,
+            "secretsmanager",
+        )
+        .await;
 
     let target = parts
         .headers
