@@ -5,9 +5,10 @@
 
 CARGO ?= cargo
 STORE ?= $(HOME)/.local/share/coffer/coffer.db
+PYENV := $(CURDIR)/target/pyenv
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run test check-tools fmt fmt-check clippy layering unit bench clean
+.PHONY: run test check-tools fmt fmt-check clippy layering unit python-deps bench bench-api clean
 
 ## run: open Coffer on the embedded store in the OS data dir (the `coffer` CLI until the
 ## desktop app lands; creates the store on first use).
@@ -49,12 +50,32 @@ layering:
 	done
 	@echo "layering: no tauri/axum below the shell and the HTTP crate"
 
-unit:
-	$(CARGO) test --workspace
+unit: python-deps
+	COFFER_PYTHON=$(PYENV)/bin/python COFFER_AWS_CLI=$(PYENV)/bin/aws $(CARGO) test --workspace
+
+## python-deps: boto3 and the AWS CLI (v1) in a venv at target/pyenv, for the tests that
+## drive `coffer serve` with the real AWS clients (skipped when already installed).
+python-deps:
+	@if ! $(PYENV)/bin/python -c 'import boto3, awscli' >/dev/null 2>&1; then \
+		command -v python3 >/dev/null || { echo "error: python3 not found. Install it (apt-get install python3 python3-venv) and retry."; exit 1; }; \
+		if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then \
+			if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+				apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null || exit 1; \
+			else \
+				echo "error: 'python3 -m venv' is unavailable: install python3-venv (sudo apt-get install python3-venv) and retry."; exit 1; \
+			fi; \
+		fi; \
+		rm -rf $(PYENV) && python3 -m venv $(PYENV) && \
+		$(PYENV)/bin/pip install --quiet --disable-pip-version-check boto3 awscli || exit 1; \
+	fi
 
 ## bench: engine throughput vs raw SQLite, GetSecretValue cost, ListSecrets at 100k.
 bench:
 	$(CARGO) bench --bench engine
+
+## bench-api: GetSecretValue over HTTP with wrk (10 s), Coffer against moto_server.
+bench-api: python-deps
+	PYENV=$(PYENV) CARGO=$(CARGO) bash tests/bench/api.sh
 
 clean:
 	$(CARGO) clean
