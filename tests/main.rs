@@ -22,3 +22,4 @@ mod tamper;
 
 // CLI and API.
 // -- cli modules --
+mod api_sdk;
