@@ -1127,3 +1127,59 @@ async fn two_engines_on_one_store_keep_one_chain() {
     assert!(report.events >= 13, "{report:?}");
     other.close().await;
 }
+
+/// Reads commit their audit events in groups: many concurrent reads each return only once
+/// their own event is in the log, one event each, and the chain stays whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reads_are_each_audited_once_with_group_commit() {
+    let t = TestStore::new().await;
+    create(&t, "hot", "v1").await;
+    let mark = audit_mark(&t).await;
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let engine = t.engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ctx = root();
+            ctx.request_id = format!("read-{i}");
+            let out = engine
+                .get_secret_value(
+                    &ctx,
+                    GetSecretValueInput {
+                        secret_id: "hot".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            // Once the read has returned, its event is already in the log.
+            let page = engine
+                .query_audit(
+                    &root(),
+                    &AuditFilter {
+                        text: Some(format!("read-{i}")),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert!(
+                page.events
+                    .iter()
+                    .any(|e| e.request_id == format!("read-{i}")),
+                "read-{i} returned before its event was committed"
+            );
+            out
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap().value.as_str(), Some("value-v1"));
+    }
+    let events = audit_since(&t, mark).await;
+    let reads = events
+        .iter()
+        .filter(|e| e.action == "GetSecretValue" && e.request_id.starts_with("read-"))
+        .count();
+    assert_eq!(reads, 64);
+    let report = t.engine.verify_audit(&root()).await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+}

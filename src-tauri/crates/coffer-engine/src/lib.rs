@@ -20,6 +20,7 @@ mod clock;
 mod context;
 mod error;
 pub mod filter;
+mod group_commit;
 mod iam;
 mod keyring;
 mod kms;
@@ -44,6 +45,8 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use coffer_store::{MetaRow, Store, WriteTx};
 
+use crate::group_commit::{Deferred, GroupCommit};
+
 use crate::audit::EventDraft;
 use crate::keyring::Keyring;
 
@@ -66,6 +69,8 @@ struct Inner {
     next_purge_check: AtomicI64,
     /// The audit chain head this process last committed: saves a read per operation.
     audit_head: std::sync::Mutex<Option<(i64, Vec<u8>)>>,
+    /// Reads' audit events waiting for a shared commit.
+    group_commit: GroupCommit,
 }
 
 /// How often operations look for secrets whose recovery window has ended.
@@ -199,6 +204,7 @@ impl Engine {
                 keyring: RwLock::new(Some(Arc::new(Keyring::new(root)))),
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
+                group_commit: GroupCommit::new(),
             }),
         };
         let ctx = RequestContext::root(Source::Cli);
@@ -242,6 +248,7 @@ impl Engine {
                 keyring: RwLock::new(None),
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
+                group_commit: GroupCommit::new(),
             }),
         })
     }
@@ -410,7 +417,7 @@ impl Engine {
     /// that will carry the change and its audit event.
     async fn begin<'c>(&self, ctx: &'c RequestContext, action: &'static str) -> Result<Op<'c>> {
         let keys = self.keyring()?;
-        let tx = self.inner.store.begin_write().await?;
+        let tx = OpConn::Write(self.inner.store.begin_write().await?);
         let region = self.region(ctx).map(str::to_owned);
         let now = self.inner.clock.now().timestamp_millis();
         let mut op = Op {
@@ -421,6 +428,7 @@ impl Engine {
             now,
             event: EventDraft::new(action),
             extra_events: Vec::new(),
+            deferred: Vec::new(),
         };
         match region {
             Ok(r) => {
@@ -459,10 +467,58 @@ impl Engine {
         }
     }
 
+    /// Starts a read-only operation: a consistent read snapshot without the writer lock.
+    /// Its audit event is committed by [`Engine::finish`] through group commit.
+    async fn begin_read<'c>(
+        &self,
+        ctx: &'c RequestContext,
+        action: &'static str,
+    ) -> Result<Op<'c>> {
+        let keys = self.keyring()?;
+        let tx = OpConn::Read(self.inner.store.begin_read().await?);
+        let now = self.inner.clock.now().timestamp_millis();
+        let mut op = Op {
+            tx,
+            keys,
+            ctx,
+            region: String::new(),
+            now,
+            event: EventDraft::new(action),
+            extra_events: Vec::new(),
+            deferred: Vec::new(),
+        };
+        match self.region(ctx).map(str::to_owned) {
+            Ok(r) => {
+                op.event.region = Some(r.clone());
+                op.region = r;
+                Ok(op)
+            }
+            Err(e) => self.finish::<()>(op, Err(e)).await.map(|_| unreachable!()),
+        }
+    }
+
     /// Ends an operation: on success the audit event joins the change and both commit
     /// together (an audit write that fails fails the operation); on failure the change is
     /// rolled back and the failure is audited on its own.
     async fn finish<T>(&self, mut op: Op<'_>, result: Result<T>) -> Result<T> {
+        if let OpConn::Read(read) = op.tx {
+            // A read: end the snapshot, then make its event durable with others'.
+            read.rollback().await.map_err(Error::internal)?;
+            let (draft, failure) = match &result {
+                Ok(_) => (op.event.ok(), None),
+                Err(e) => (op.event.failed(e), Some(())),
+            };
+            let mut drafts = std::mem::take(&mut op.extra_events);
+            drafts.push(draft);
+            let deferred = if failure.is_none() {
+                op.deferred
+            } else {
+                Vec::new()
+            };
+            self.commit_read_events(op.ctx, op.now, op.keys, drafts, deferred)
+                .await?;
+            return result;
+        }
         match result {
             Ok(value) => {
                 let mut head = self.cached_audit_head();
@@ -520,13 +576,49 @@ impl Engine {
     }
 }
 
+/// The connection an operation runs on: a write transaction (under the writer lock), or a
+/// read snapshot whose audit event goes through group commit.
+enum OpConn {
+    Write(WriteTx),
+    Read(coffer_store::ReadTransaction),
+}
+
+impl OpConn {
+    fn conn(&mut self) -> &mut coffer_store::SqliteConnection {
+        match self {
+            OpConn::Write(tx) => tx.conn(),
+            OpConn::Read(tx) => tx,
+        }
+    }
+
+    async fn commit(self) -> Result<()> {
+        match self {
+            OpConn::Write(tx) => Ok(tx.commit().await?),
+            OpConn::Read(tx) => tx.rollback().await.map_err(Error::internal),
+        }
+    }
+
+    async fn rollback(self) -> Result<()> {
+        match self {
+            OpConn::Write(tx) => Ok(tx.rollback().await?),
+            OpConn::Read(tx) => tx.rollback().await.map_err(Error::internal),
+        }
+    }
+
+    fn is_read(&self) -> bool {
+        matches!(self, OpConn::Read(_))
+    }
+}
+
 /// One operation in flight: its transaction, keys and the audit event being filled in.
 struct Op<'c> {
-    tx: WriteTx,
+    tx: OpConn,
     keys: Arc<Keyring>,
     ctx: &'c RequestContext,
     region: String,
     now: i64,
     event: EventDraft,
     extra_events: Vec<EventDraft>,
+    /// Writes a read defers into its audit commit (LastAccessedDate).
+    deferred: Vec<Deferred>,
 }

@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::Mutex;
+pub use tokio::sync::OwnedMutexGuard;
 
 /// The embedded, append-only schema migrations.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -63,6 +64,9 @@ impl StoreError {
         }
     }
 }
+
+/// A read transaction (a consistent snapshot) on a pooled connection.
+pub type ReadTransaction = Transaction<'static, Sqlite>;
 
 /// Result alias for the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -126,7 +130,7 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(8)
             .min_connections(1)
             .connect_with(opts)
             .await?;
@@ -154,6 +158,24 @@ impl Store {
         let guard = self.writer.clone().lock_owned().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// Waits for the in-process writer lock without starting a transaction (group commit:
+    /// the holder decides whether there is still anything to write).
+    pub async fn writer_lock(&self) -> OwnedMutexGuard<()> {
+        self.writer.clone().lock_owned().await
+    }
+
+    /// Starts a write transaction under a writer lock already held.
+    pub async fn begin_write_locked(&self, guard: OwnedMutexGuard<()>) -> Result<WriteTx> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// Starts a read transaction: one consistent snapshot for several statements, without
+    /// the writer lock (WAL readers never block the writer).
+    pub async fn begin_read(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin().await?)
     }
 
     /// Runs SQLite's own consistency check; `Ok(vec!["ok"])` when healthy.

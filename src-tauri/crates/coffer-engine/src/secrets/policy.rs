@@ -95,7 +95,7 @@ impl Engine {
         ctx: &RequestContext,
         secret_id: &str,
     ) -> Result<ResourcePolicyOutput> {
-        let mut op = self.begin(ctx, "GetResourcePolicy").await?;
+        let mut op = self.begin_read(ctx, "GetResourcePolicy").await?;
         let result = async {
             let secret = self.require_secret(&mut op, secret_id).await?;
             Ok(ResourcePolicyOutput {

@@ -15,6 +15,7 @@ use super::{AWSCURRENT, SecretValue, Tag, date, validate_stage, validate_version
 use crate::clock::day_of;
 use crate::error::{Error, ErrorCode, Result};
 use crate::filter::{self, Candidate, Filter};
+use crate::group_commit::Deferred;
 use crate::{Engine, Op, RequestContext};
 
 /// GetSecretValue input.
@@ -290,7 +291,7 @@ impl Engine {
         ctx: &RequestContext,
         input: GetSecretValueInput,
     ) -> Result<SecretValueOutput> {
-        let mut op = self.begin(ctx, "GetSecretValue").await?;
+        let mut op = self.begin_read(ctx, "GetSecretValue").await?;
         let result = async {
             let mut keys = Vec::new();
             if let Some(v) = &input.version_id {
@@ -380,11 +381,21 @@ impl Engine {
             .ok_or_else(missing)?;
         let day = day_of(op.now);
         // Day resolution: the rows just read say whether today is already recorded.
+        // A read defers these writes into its (group-committed) audit transaction.
         if secret.last_accessed_at.is_none_or(|d| d < day) {
-            coffer_store::touch_secret_access(op.tx.conn(), secret.id, day).await?;
+            let write = Deferred::TouchSecret {
+                secret_id: secret.id,
+                day,
+            };
+            self.defer_or_write(op, write).await?;
         }
         if version.last_accessed_at.is_none_or(|d| d < day) {
-            coffer_store::touch_version_access(op.tx.conn(), secret.id, &vid, day).await?;
+            let write = Deferred::TouchVersion {
+                secret_id: secret.id,
+                version_id: vid.clone(),
+                day,
+            };
+            self.defer_or_write(op, write).await?;
         }
         Ok(SecretValueOutput {
             arn: secret.arn.clone(),
@@ -406,7 +417,7 @@ impl Engine {
         ctx: &RequestContext,
         input: BatchGetSecretValueInput,
     ) -> Result<BatchGetSecretValueOutput> {
-        let mut op = self.begin(ctx, "BatchGetSecretValue").await?;
+        let mut op = self.begin_read(ctx, "BatchGetSecretValue").await?;
         let result = async {
             self.authorize(&mut op, None).await?;
             let mut out = BatchGetSecretValueOutput {
@@ -508,7 +519,7 @@ impl Engine {
         ctx: &RequestContext,
         secret_id: &str,
     ) -> Result<SecretDescription> {
-        let mut op = self.begin(ctx, "DescribeSecret").await?;
+        let mut op = self.begin_read(ctx, "DescribeSecret").await?;
         let result = async {
             let secret = self.require_secret(&mut op, secret_id).await?;
             let tags = coffer_store::list_tags(op.tx.conn(), secret.id)
@@ -569,7 +580,7 @@ impl Engine {
         ctx: &RequestContext,
         input: ListSecretsInput,
     ) -> Result<ListSecretsOutput> {
-        let mut op = self.begin(ctx, "ListSecrets").await?;
+        let mut op = self.begin_read(ctx, "ListSecrets").await?;
         let result = async {
             self.authorize(&mut op, None).await?;
             let size = page_size("maxResults", input.max_results, 100, 100)?;
@@ -651,7 +662,7 @@ impl Engine {
         ctx: &RequestContext,
         input: ListSecretVersionIdsInput,
     ) -> Result<ListSecretVersionIdsOutput> {
-        let mut op = self.begin(ctx, "ListSecretVersionIds").await?;
+        let mut op = self.begin_read(ctx, "ListSecretVersionIds").await?;
         let result = async {
             let size = page_size("maxResults", input.max_results, 100, 100)?;
             let start = match &input.next_token {
@@ -713,7 +724,7 @@ impl Engine {
         ctx: &RequestContext,
         rules: PasswordRules,
     ) -> Result<SecretBytes> {
-        let mut op = self.begin(ctx, "GetRandomPassword").await?;
+        let mut op = self.begin_read(ctx, "GetRandomPassword").await?;
         let result = async {
             self.authorize(&mut op, None).await?;
             op.event.detail("passwordLength", rules.length);
