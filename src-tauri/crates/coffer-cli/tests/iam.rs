@@ -3,134 +3,13 @@
 //! it prints, the way a script would.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_coffer");
-const PASSWORD: &str = "correct horse battery staple";
+mod common;
+use common::Store;
+
 const ACCOUNT: &str = "123456789012";
-
-/// One store in its own temporary directory.
-struct Store {
-    dir: TempDir,
-    db: PathBuf,
-    password_file: PathBuf,
-}
-
-impl Store {
-    /// A freshly initialised store (cheap KDF so each unseal is fast).
-    fn new() -> Store {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("s.db");
-        let password_file = dir.path().join("password");
-        std::fs::write(&password_file, format!("{PASSWORD}\n")).expect("write password file");
-        let s = Store {
-            dir,
-            db,
-            password_file,
-        };
-        let v = s.ok(&[
-            "init",
-            "--kdf-memory-mib",
-            "19",
-            "--kdf-iterations",
-            "2",
-            "--kdf-parallelism",
-            "1",
-        ]);
-        assert_eq!(v["AccountId"], ACCOUNT, "{v}");
-        s
-    }
-
-    /// Writes a file in the store's directory and returns `file://<path>`.
-    fn file_arg(&self, name: &str, contents: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, contents).expect("write file");
-        format!("file://{}", p.display())
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let out = Command::new(BIN)
-            .arg("--store")
-            .arg(&self.db)
-            .arg("--password-file")
-            .arg(&self.password_file)
-            .args(args)
-            .env_remove("COFFER_STORE")
-            .env_remove("COFFER_PASSWORD_FILE")
-            .env_remove("COFFER_REGION")
-            .stdin(Stdio::null())
-            .output()
-            .expect("spawn coffer");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !stderr.contains("panicked"),
-            "coffer {args:?} panicked:\n{stderr}"
-        );
-        out
-    }
-
-    /// Runs and expects exit 0; returns stdout as text.
-    fn ok_text(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "coffer {args:?} failed:\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 stdout")
-    }
-
-    /// Runs and expects exit 0 and a JSON document on stdout.
-    fn ok(&self, args: &[&str]) -> Value {
-        let text = self.ok_text(args);
-        serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("coffer {args:?} printed no JSON ({e}):\n{text}"))
-    }
-
-    /// Runs and expects exit `code`; returns stderr (stdout must be empty).
-    fn fail(&self, code: i32, args: &[&str]) -> String {
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "coffer {args:?}: wrong exit code\nstdout: {}\nstderr: {stderr}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert!(
-            out.stdout.is_empty(),
-            "coffer {args:?} printed to stdout on failure: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        stderr
-    }
-
-    /// Expects an AWS-style service error (exit 254) with this code and action.
-    fn api_error(&self, code: &str, action: &str, args: &[&str]) -> String {
-        let stderr = self.fail(254, args);
-        let prefix = format!("An error occurred ({code}) when calling the {action} operation: ");
-        assert!(
-            stderr.starts_with(&prefix),
-            "expected '{prefix}…', got: {stderr}"
-        );
-        assert_eq!(
-            stderr.trim_end().lines().count(),
-            1,
-            "multi-line error: {stderr}"
-        );
-        assert!(
-            stderr.trim_end().len() > prefix.len(),
-            "empty message: {stderr}"
-        );
-        stderr
-    }
-}
 
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
