@@ -492,12 +492,18 @@ pub async fn insert_version(c: &mut SqliteConnection, v: &VersionRow) -> Result<
     Ok(())
 }
 
-/// Inserts a version unless one with that id exists; false when it existed.
-pub async fn insert_version_if_absent(c: &mut SqliteConnection, v: &VersionRow) -> Result<bool> {
-    let r = sqlx::query(
+/// Inserts a version unless one with that id exists. Returns the secret's version count
+/// after the insert (so the caller knows whether pruning is due without another query),
+/// or `None` when the version already existed.
+pub async fn insert_version_if_absent(
+    c: &mut SqliteConnection,
+    v: &VersionRow,
+) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO versions (secret_id, version_id, created_at, last_accessed_at, key_id, \
-         material_version, wrapped_dek, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (secret_id, version_id) DO NOTHING",
+         material_version, wrapped_dek, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT (secret_id, version_id) DO NOTHING \
+         RETURNING (SELECT COUNT(*) FROM versions WHERE secret_id = ?1)",
     )
     .bind(v.secret_id)
     .bind(&v.version_id)
@@ -507,9 +513,9 @@ pub async fn insert_version_if_absent(c: &mut SqliteConnection, v: &VersionRow) 
     .bind(v.material_version)
     .bind(&v.wrapped_dek)
     .bind(&v.ciphertext)
-    .execute(c)
+    .fetch_optional(c)
     .await?;
-    Ok(r.rows_affected() > 0)
+    Ok(row.map(|r| r.0))
 }
 
 /// Deletes the oldest unlabelled versions created before `before` until the secret has at

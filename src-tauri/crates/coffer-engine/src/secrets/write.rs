@@ -218,7 +218,8 @@ impl Engine {
         // The common case first: seal and insert; the primary key says whether the token
         // is new, so a fresh version costs no extra lookup.
         let mut row = self.seal_value(op, secret, token, value).await?;
-        let created = coffer_store::insert_version_if_absent(op.tx.conn(), &row).await?;
+        let count = coffer_store::insert_version_if_absent(op.tx.conn(), &row).await?;
+        let created = count.is_some();
         if !created {
             let existing = coffer_store::find_version(op.tx.conn(), secret.id, token)
                 .await?
@@ -241,7 +242,8 @@ impl Engine {
         }
         let new = labels::attach(&old, token, stages)?;
         write_labels(op, secret.id, &old, &new).await?;
-        if created {
+        // Pruning is due only past the quota; the insert told us the count.
+        if count.is_some_and(|n| n > MAX_VERSIONS) {
             self.prune_versions(op, secret.id).await?;
         }
         let labels = labels::labels_of(&new, token)
