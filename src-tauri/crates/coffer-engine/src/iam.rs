@@ -39,14 +39,6 @@ impl PrincipalKind {
         }
     }
 
-    fn title(self) -> &'static str {
-        match self {
-            PrincipalKind::User => "user",
-            PrincipalKind::Role => "role",
-            PrincipalKind::Group => "group",
-        }
-    }
-
     fn id_prefix(self) -> &'static str {
         match self {
             PrincipalKind::User => "AIDA",
@@ -257,7 +249,7 @@ impl Engine {
     ) -> Result<PrincipalRow> {
         let row = coffer_store::find_principal(op.tx.conn(), kind.as_str(), name)
             .await?
-            .ok_or_else(|| no_such(kind.title(), name))?;
+            .ok_or_else(|| no_such(kind.as_str(), name))?;
         op.event.resource_arn = Some(row.arn.clone());
         Ok(row)
     }
@@ -321,7 +313,7 @@ impl Engine {
                     ErrorCode::EntityAlreadyExists,
                     format!(
                         "{} with name {name} already exists.",
-                        capitalize(kind.title())
+                        capitalize(kind.as_str())
                     ),
                 ));
             }
@@ -410,7 +402,7 @@ impl Engine {
                     ErrorCode::DeleteConflict,
                     format!(
                         "Cannot delete entity, must delete access keys, policies and group memberships first ({} {name}).",
-                        kind.title()
+                        kind.as_str()
                     ),
                 ));
             }

@@ -144,20 +144,6 @@ pub async fn upsert_principal_tag(
     Ok(())
 }
 
-/// Removes a principal tag.
-pub async fn delete_principal_tag(
-    c: &mut SqliteConnection,
-    principal_id: i64,
-    key: &str,
-) -> Result<()> {
-    sqlx::query("DELETE FROM principal_tags WHERE principal_id = ? AND key = ?")
-        .bind(principal_id)
-        .bind(key)
-        .execute(c)
-        .await?;
-    Ok(())
-}
-
 /// Adds a user to a group (idempotent).
 pub async fn add_group_member(c: &mut SqliteConnection, group_id: i64, user_id: i64) -> Result<()> {
     sqlx::query("INSERT OR IGNORE INTO group_members (group_id, user_id) VALUES (?, ?)")
@@ -312,22 +298,6 @@ pub async fn list_managed_policies(c: &mut SqliteConnection) -> Result<Vec<Manag
     )))
     .fetch_all(c)
     .await?)
-}
-
-/// Replaces a managed policy's document.
-pub async fn update_managed_policy(
-    c: &mut SqliteConnection,
-    id: i64,
-    document: &str,
-    now: i64,
-) -> Result<()> {
-    sqlx::query("UPDATE managed_policies SET document = ?, updated_at = ? WHERE id = ?")
-        .bind(document)
-        .bind(now)
-        .bind(id)
-        .execute(c)
-        .await?;
-    Ok(())
 }
 
 /// Deletes a managed policy and its attachments.

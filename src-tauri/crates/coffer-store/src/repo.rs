@@ -235,19 +235,6 @@ pub async fn claim_wrap(c: &mut SqliteConnection, key_id: &str) -> Result<Option
     .await?)
 }
 
-/// Counts one more DEK wrapped by a material version; returns the new count.
-pub async fn bump_wrap_count(c: &mut SqliteConnection, key_id: &str, version: i64) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as(
-        "UPDATE kms_key_materials SET wrap_count = wrap_count + 1 \
-         WHERE key_id = ? AND material_version = ? RETURNING wrap_count",
-    )
-    .bind(key_id)
-    .bind(version)
-    .fetch_one(c)
-    .await?;
-    Ok(n)
-}
-
 // ---------------------------------------------------------------------------------------
 // Secrets
 
@@ -473,25 +460,6 @@ pub struct VersionRow {
 
 const VERSION_COLUMNS: &str = "secret_id, version_id, created_at, last_accessed_at, key_id, material_version, wrapped_dek, ciphertext";
 
-/// Inserts a version.
-pub async fn insert_version(c: &mut SqliteConnection, v: &VersionRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO versions (secret_id, version_id, created_at, last_accessed_at, key_id, \
-         material_version, wrapped_dek, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(v.secret_id)
-    .bind(&v.version_id)
-    .bind(v.created_at)
-    .bind(v.last_accessed_at)
-    .bind(&v.key_id)
-    .bind(v.material_version)
-    .bind(&v.wrapped_dek)
-    .bind(&v.ciphertext)
-    .execute(c)
-    .await?;
-    Ok(())
-}
-
 /// Inserts a version unless one with that id exists. Returns the secret's version count
 /// after the insert (so the caller knows whether pruning is due without another query),
 /// or `None` when the version already existed.
@@ -584,47 +552,6 @@ pub async fn list_versions(c: &mut SqliteConnection, secret_id: i64) -> Result<V
     .await?)
 }
 
-/// Number of versions of a secret.
-pub async fn count_versions(c: &mut SqliteConnection, secret_id: i64) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM versions WHERE secret_id = ?")
-        .bind(secret_id)
-        .fetch_one(c)
-        .await?;
-    Ok(n)
-}
-
-/// Unlabelled versions created before `before`, oldest first (pruning candidates).
-pub async fn deprecated_versions_before(
-    c: &mut SqliteConnection,
-    secret_id: i64,
-    before: i64,
-) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT v.version_id FROM versions v WHERE v.secret_id = ? AND v.created_at < ? \
-         AND NOT EXISTS (SELECT 1 FROM staging_labels l WHERE l.secret_id = v.secret_id AND l.version_id = v.version_id) \
-         ORDER BY v.created_at, v.rowid",
-    )
-    .bind(secret_id)
-    .bind(before)
-    .fetch_all(c)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
-}
-
-/// Deletes one version (its labels go with it).
-pub async fn delete_version(
-    c: &mut SqliteConnection,
-    secret_id: i64,
-    version_id: &str,
-) -> Result<()> {
-    sqlx::query("DELETE FROM versions WHERE secret_id = ? AND version_id = ?")
-        .bind(secret_id)
-        .bind(version_id)
-        .execute(c)
-        .await?;
-    Ok(())
-}
-
 /// Sets a version's last-accessed day.
 pub async fn touch_version_access(
     c: &mut SqliteConnection,
@@ -678,25 +605,6 @@ pub async fn labels_of(
     )))
     .fetch_all(c)
     .await?)
-}
-
-/// Puts `label` on `version_id`, taking it off whichever version had it.
-pub async fn set_label(
-    c: &mut SqliteConnection,
-    secret_id: i64,
-    label: &str,
-    version_id: &str,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO staging_labels (secret_id, label, version_id) VALUES (?, ?, ?) \
-         ON CONFLICT (secret_id, label) DO UPDATE SET version_id = excluded.version_id",
-    )
-    .bind(secret_id)
-    .bind(label)
-    .bind(version_id)
-    .execute(c)
-    .await?;
-    Ok(())
 }
 
 /// Puts several labels at once (one statement): each `(label, version_id)` moves.
