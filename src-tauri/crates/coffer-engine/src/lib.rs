@@ -24,6 +24,7 @@ mod group_commit;
 mod iam;
 mod keyring;
 mod kms;
+pub mod rotation;
 mod secrets;
 
 pub use audit::{AuditEvent, AuditFilter, AuditPage, ChainReport};
