@@ -1,0 +1,524 @@
+//! The audit log screen: filters (kept in the URL by the route), a virtualized table that
+//! pages in older events as it scrolls, an event's details, the chain's verification status
+//! and exports through the native save dialog.
+//!
+//! The component is controlled (`filters` in, `onFiltersChange` out) so it does not care
+//! whether the filters live in the URL, and so tests can render it without a router.
+import * as React from "react";
+import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
+import {
+  createColumnHelper,
+  flexRender,
+  getCoreRowModel,
+  useReactTable,
+} from "@tanstack/react-table";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useNavigate, useSearch } from "@tanstack/react-router";
+
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { chooseSavePath } from "@/ipc/dialog";
+import {
+  exportAudit,
+  listAuditEvents,
+  verifyAuditChain,
+  type AuditEventView,
+  type AuditExportFormat,
+} from "@/ipc/audit";
+import { errorMessage, formatTime, prettyJson, selectClass } from "./format";
+import {
+  filtersFromSearch,
+  fromLocalInput,
+  isEmpty,
+  searchFromFilters,
+  toAuditQuery,
+  toLocalInput,
+  type AuditFilters,
+  type Decision,
+  type Outcome,
+} from "./query";
+
+/** Events per page (the engine allows up to 10,000; 200 keeps the first paint quick). */
+export const PAGE_SIZE = 200;
+const ROW_HEIGHT = 36;
+
+const col = createColumnHelper<AuditEventView>();
+const columns = [
+  col.accessor("seq", { header: "Seq", size: 70 }),
+  col.accessor("time", { header: "Time", size: 170, cell: (c) => formatTime(c.getValue()) }),
+  col.accessor("source", { header: "Source", size: 80 }),
+  col.accessor("principal", { header: "Principal", size: 200 }),
+  col.accessor("action", { header: "Action", size: 170 }),
+  col.accessor("resourceArn", { header: "Resource", size: 280, cell: (c) => c.getValue() ?? "—" }),
+  col.accessor("versionId", {
+    header: "Version",
+    size: 110,
+    cell: (c) => (c.getValue() ? c.getValue()!.slice(0, 8) : "—"),
+  }),
+  col.accessor("decision", {
+    header: "Decision",
+    size: 90,
+    cell: (c) => (
+      <Badge variant={c.getValue() === "denied" ? "destructive" : "secondary"}>
+        {c.getValue()}
+      </Badge>
+    ),
+  }),
+  col.accessor("outcome", {
+    header: "Outcome",
+    size: 150,
+    cell: (c) =>
+      c.getValue() === "ok"
+        ? "ok"
+        : `${c.getValue()}${c.row.original.errorCode ? `: ${c.row.original.errorCode}` : ""}`,
+  }),
+];
+
+export interface AuditLogProps {
+  filters: AuditFilters;
+  onFiltersChange: (filters: AuditFilters) => void;
+}
+
+export function AuditLog({ filters, onFiltersChange }: AuditLogProps) {
+  const [selected, setSelected] = React.useState<AuditEventView | null>(null);
+
+  const events = useInfiniteQuery({
+    queryKey: ["audit", "events", filters],
+    queryFn: ({ pageParam }) => listAuditEvents(toAuditQuery(filters, pageParam, PAGE_SIZE)),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextToken ?? undefined,
+  });
+  const rows = React.useMemo(
+    () => events.data?.pages.flatMap((p) => p.events) ?? [],
+    [events.data],
+  );
+
+  return (
+    <div className="flex h-full min-h-0 flex-col gap-4 p-4">
+      <header className="flex flex-wrap items-center justify-between gap-2">
+        <h1 className="text-xl font-semibold">Audit log</h1>
+        <ExportButtons filters={filters} />
+      </header>
+      <ChainBanner />
+      <FilterBar filters={filters} onApply={onFiltersChange} />
+      {events.isError ? (
+        <p role="alert" className="text-destructive text-sm">
+          Could not load events: {errorMessage(events.error)}. Check the filters (times must be
+          valid) and try again.
+        </p>
+      ) : events.isPending ? (
+        <p className="text-muted-foreground text-sm">Loading events…</p>
+      ) : rows.length === 0 ? (
+        <p className="text-muted-foreground py-8 text-center text-sm">
+          {isEmpty(filters)
+            ? "No events yet. Every operation on a secret, key or principal is recorded here."
+            : "No events match these filters. Widen the time range or clear a filter."}
+        </p>
+      ) : (
+        <div className="flex min-h-0 flex-1 gap-4">
+          <EventTable
+            rows={rows}
+            selectedSeq={selected?.seq ?? null}
+            onSelect={setSelected}
+            hasMore={events.hasNextPage}
+            loadingMore={events.isFetchingNextPage}
+            onLoadMore={() => void events.fetchNextPage()}
+          />
+          {selected && <EventDetails event={selected} onClose={() => setSelected(null)} />}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The chain's status: verified on open, again on demand. */
+function ChainBanner() {
+  const chain = useQuery({
+    queryKey: ["audit", "chain"],
+    queryFn: verifyAuditChain,
+    staleTime: 0,
+  });
+  let body: React.ReactNode;
+  if (chain.isPending) body = <span>Verifying the audit chain…</span>;
+  else if (chain.isError)
+    body = (
+      <span role="alert">
+        Could not verify the audit chain: {errorMessage(chain.error)}. Unlock the store and try
+        again.
+      </span>
+    );
+  else if (chain.data.ok)
+    body = <span role="status">Chain intact: {chain.data.eventsChecked} events verified.</span>;
+  else
+    body = (
+      <span role="alert" className="text-destructive font-medium">
+        The audit chain is broken at event #{chain.data.firstBadSeq ?? "?"}: {chain.data.message}.
+        Events from there on may have been altered or removed; keep a copy of the store and
+        investigate before trusting them.
+      </span>
+    );
+  const broken = chain.data && !chain.data.ok;
+  return (
+    <div
+      className={`flex flex-wrap items-center justify-between gap-2 rounded-md border px-3 py-2 text-sm ${
+        broken ? "border-destructive bg-destructive/10" : ""
+      }`}
+    >
+      {body}
+      <Button
+        variant="outline"
+        size="sm"
+        onClick={() => void chain.refetch()}
+        disabled={chain.isFetching}
+      >
+        Verify chain
+      </Button>
+    </div>
+  );
+}
+
+/** The filter form. Text fields apply on Enter or "Apply"; nothing is sent while typing. */
+function FilterBar({
+  filters,
+  onApply,
+}: {
+  filters: AuditFilters;
+  onApply: (f: AuditFilters) => void;
+}) {
+  const [draft, setDraft] = React.useState<AuditFilters>(filters);
+  // A new URL (back button, a link from a secret) replaces what is being edited.
+  React.useEffect(() => setDraft(filters), [filters]);
+  const set = (k: keyof AuditFilters) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setDraft((d) => ({ ...d, [k]: e.target.value }));
+  const id = React.useId();
+  const field = (k: "principal" | "action" | "secret" | "text", label: string, ph: string) => (
+    <div className="flex flex-col gap-1">
+      <Label htmlFor={`${id}-${k}`}>{label}</Label>
+      <Input
+        id={`${id}-${k}`}
+        value={draft[k] ?? ""}
+        onChange={set(k)}
+        placeholder={ph}
+        type={k === "text" ? "search" : "text"}
+      />
+    </div>
+  );
+  return (
+    <form
+      aria-label="Audit filters"
+      className="grid grid-cols-2 items-end gap-3 md:grid-cols-4 xl:grid-cols-8"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onApply(draft);
+      }}
+    >
+      <div className="flex flex-col gap-1">
+        <Label htmlFor={`${id}-from`}>From</Label>
+        <Input
+          id={`${id}-from`}
+          type="datetime-local"
+          value={toLocalInput(draft.from)}
+          onChange={(e) => setDraft((d) => ({ ...d, from: fromLocalInput(e.target.value) }))}
+        />
+      </div>
+      <div className="flex flex-col gap-1">
+        <Label htmlFor={`${id}-to`}>To</Label>
+        <Input
+          id={`${id}-to`}
+          type="datetime-local"
+          value={toLocalInput(draft.to)}
+          onChange={(e) => setDraft((d) => ({ ...d, to: fromLocalInput(e.target.value) }))}
+        />
+      </div>
+      {field("principal", "Principal", "root or an ARN")}
+      {field("action", "Action", "GetSecretValue")}
+      {field("secret", "Secret", "name or ARN")}
+      <div className="flex flex-col gap-1">
+        <Label htmlFor={`${id}-decision`}>Decision</Label>
+        <select
+          id={`${id}-decision`}
+          className={selectClass}
+          value={draft.decision ?? ""}
+          onChange={(e) =>
+            setDraft((d) => ({ ...d, decision: (e.target.value || undefined) as Decision }))
+          }
+        >
+          <option value="">Any</option>
+          <option value="allowed">Allowed</option>
+          <option value="denied">Denied</option>
+        </select>
+      </div>
+      <div className="flex flex-col gap-1">
+        <Label htmlFor={`${id}-outcome`}>Outcome</Label>
+        <select
+          id={`${id}-outcome`}
+          className={selectClass}
+          value={draft.outcome ?? ""}
+          onChange={(e) =>
+            setDraft((d) => ({ ...d, outcome: (e.target.value || undefined) as Outcome }))
+          }
+        >
+          <option value="">Any</option>
+          <option value="ok">OK</option>
+          <option value="error">Error</option>
+        </select>
+      </div>
+      {field("text", "Search", "any text")}
+      <div className="col-span-full flex gap-2">
+        <Button type="submit">Apply filters</Button>
+        <Button
+          type="button"
+          variant="outline"
+          onClick={() => {
+            setDraft({});
+            onApply({});
+          }}
+        >
+          Clear filters
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function EventTable({
+  rows,
+  selectedSeq,
+  onSelect,
+  hasMore,
+  loadingMore,
+  onLoadMore,
+}: {
+  rows: AuditEventView[];
+  selectedSeq: number | null;
+  onSelect: (e: AuditEventView) => void;
+  hasMore: boolean;
+  loadingMore: boolean;
+  onLoadMore: () => void;
+}) {
+  const table = useReactTable({
+    data: rows,
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (r) => String(r.seq),
+  });
+  const scrollRef = React.useRef<HTMLDivElement>(null);
+  const modelRows = table.getRowModel().rows;
+  const virtualizer = useVirtualizer({
+    count: modelRows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.length > 0 ? items[items.length - 1]!.index : -1;
+
+  // Near the end of what is loaded, fetch the next (older) page.
+  React.useEffect(() => {
+    if (hasMore && !loadingMore && lastIndex >= modelRows.length - 20) onLoadMore();
+  }, [hasMore, loadingMore, lastIndex, modelRows.length, onLoadMore]);
+
+  const paddingTop = items.length > 0 ? items[0]!.start : 0;
+  const paddingBottom =
+    items.length > 0 ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
+
+  return (
+    <div className="flex min-w-0 flex-1 flex-col gap-2">
+      <div
+        ref={scrollRef}
+        className="h-[60vh] min-h-64 overflow-auto rounded-md border"
+        data-testid="audit-scroll"
+      >
+        <table className="w-full table-fixed text-sm" aria-label="Audit events">
+          <thead className="bg-background sticky top-0 z-10 shadow-[0_1px_0] shadow-border">
+            {table.getHeaderGroups().map((hg) => (
+              <tr key={hg.id}>
+                {hg.headers.map((h) => (
+                  <th
+                    key={h.id}
+                    scope="col"
+                    style={{ width: h.getSize() }}
+                    className="text-muted-foreground h-9 px-2 text-left font-medium"
+                  >
+                    {flexRender(h.column.columnDef.header, h.getContext())}
+                  </th>
+                ))}
+              </tr>
+            ))}
+          </thead>
+          <tbody>
+            {paddingTop > 0 && (
+              <tr aria-hidden="true">
+                <td style={{ height: paddingTop }} colSpan={columns.length} />
+              </tr>
+            )}
+            {items.map((vi) => {
+              const row = modelRows[vi.index]!;
+              const ev = row.original;
+              const isSel = ev.seq === selectedSeq;
+              return (
+                <tr
+                  key={row.id}
+                  tabIndex={0}
+                  aria-selected={isSel}
+                  data-state={isSel ? "selected" : undefined}
+                  style={{ height: ROW_HEIGHT }}
+                  className="hover:bg-muted/50 data-[state=selected]:bg-muted focus-visible:ring-ring/50 cursor-pointer border-b outline-none focus-visible:ring-2"
+                  onClick={() => onSelect(ev)}
+                  onKeyDown={(e) => {
+                    if (e.key === "Enter" || e.key === " ") {
+                      e.preventDefault();
+                      onSelect(ev);
+                    }
+                  }}
+                >
+                  {row.getVisibleCells().map((cell) => (
+                    <td key={cell.id} className="truncate px-2" title={cellTitle(cell.getValue())}>
+                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
+            {paddingBottom > 0 && (
+              <tr aria-hidden="true">
+                <td style={{ height: paddingBottom }} colSpan={columns.length} />
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <div className="text-muted-foreground flex items-center gap-3 text-sm">
+        <span>
+          {rows.length} event{rows.length === 1 ? "" : "s"} loaded
+          {hasMore ? "; older events load as you scroll" : ""}
+        </span>
+        {hasMore && (
+          <Button variant="outline" size="sm" onClick={onLoadMore} disabled={loadingMore}>
+            {loadingMore ? "Loading…" : "Load older events"}
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function cellTitle(v: unknown): string | undefined {
+  return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+}
+
+/** Everything about one event; details JSON is shown as text, pretty-printed. */
+function EventDetails({ event, onClose }: { event: AuditEventView; onClose: () => void }) {
+  const fields: [string, string | number | null][] = [
+    ["Sequence", event.seq],
+    ["Time", event.time],
+    ["Request id", event.requestId],
+    ["Source", event.source],
+    ["Principal", event.principal],
+    ["Access key", event.accessKeyId],
+    ["Action", event.action],
+    ["Region", event.region],
+    ["Resource", event.resourceArn],
+    ["Version", event.versionId],
+    ["Decision", event.decision],
+    ["Reason", event.reason],
+    ["Outcome", event.outcome],
+    ["Error code", event.errorCode],
+    ["Client address", event.clientAddr],
+  ];
+  return (
+    <section
+      aria-label={`Event ${event.seq} details`}
+      className="flex w-96 shrink-0 flex-col gap-3 overflow-auto rounded-md border p-3 text-sm"
+    >
+      <div className="flex items-center justify-between">
+        <h2 className="font-semibold">Event #{event.seq}</h2>
+        <Button variant="ghost" size="sm" onClick={onClose}>
+          Close details
+        </Button>
+      </div>
+      <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
+        {fields.map(([k, v]) => (
+          <React.Fragment key={k}>
+            <dt className="text-muted-foreground">{k}</dt>
+            <dd className="break-all">{v ?? "—"}</dd>
+          </React.Fragment>
+        ))}
+      </dl>
+      <div>
+        <h3 className="text-muted-foreground mb-1">Details</h3>
+        <pre
+          aria-label="Event details JSON"
+          className="bg-muted overflow-auto rounded p-2 font-mono text-xs whitespace-pre-wrap"
+        >
+          {prettyJson(event.details)}
+        </pre>
+      </div>
+    </section>
+  );
+}
+
+const FORMATS: Record<AuditExportFormat, { label: string; ext: string; name: string }> = {
+  csv: { label: "Export CSV", ext: "csv", name: "CSV" },
+  jsonl: { label: "Export JSON Lines", ext: "jsonl", name: "JSON Lines" },
+};
+
+/** Exports what the filters select (every page, oldest first) to a file the user picks. */
+function ExportButtons({ filters }: { filters: AuditFilters }) {
+  const [status, setStatus] = React.useState<string | null>(null);
+  const exp = useMutation({
+    mutationFn: async (format: AuditExportFormat) => {
+      const f = FORMATS[format];
+      const path = await chooseSavePath({
+        title: `Export audit events as ${f.name}`,
+        defaultPath: `coffer-audit.${f.ext}`,
+        filters: [{ name: f.name, extensions: [f.ext] }],
+      });
+      if (path === null) return null;
+      const count = await exportAudit(toAuditQuery(filters), format, path);
+      return { count, path };
+    },
+    onMutate: () => setStatus(null),
+    onSuccess: (r) =>
+      setStatus(
+        r === null ? null : `${r.count} event${r.count === 1 ? "" : "s"} written to ${r.path}.`,
+      ),
+    onError: (e) =>
+      setStatus(`Export failed: ${errorMessage(e)}. Choose a folder you can write to and retry.`),
+  });
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      {(Object.keys(FORMATS) as AuditExportFormat[]).map((fmt) => (
+        <Button
+          key={fmt}
+          variant="outline"
+          size="sm"
+          disabled={exp.isPending}
+          onClick={() => exp.mutate(fmt)}
+        >
+          {FORMATS[fmt].label}
+        </Button>
+      ))}
+      {status && (
+        <span role="status" className="text-muted-foreground text-sm">
+          {status}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** The `/audit` route: filters live in the URL search params (see `query.ts`). */
+export function AuditRoute() {
+  const search = useSearch({ strict: false });
+  const navigate = useNavigate();
+  const filters = React.useMemo(() => filtersFromSearch(search), [search]);
+  return (
+    <AuditLog
+      filters={filters}
+      onFiltersChange={(f) => void navigate({ to: "/audit", search: searchFromFilters(f) })}
+    />
+  );
+}
