@@ -1,0 +1,6 @@
+//! SecretLayout (being built).
+import { Outlet } from "@tanstack/react-router";
+
+export function SecretLayout() {
+  return <Outlet />;
+}

@@ -1,0 +1,4 @@
+//! VersionsPage (being built).
+export function VersionsPage() {
+  return <p className="p-6 text-sm">Versions</p>;
+}

@@ -1,0 +1,68 @@
+// Two Vitest projects: `node` runs pure logic (`*.test.ts`), `browser` renders components
+// (`*.test.tsx`) in Debian's real Chromium through Playwright, with Tauri's mockIPC standing in
+// for the shell. Nothing downloads a browser: the executable is /usr/bin/chromium (override with
+// CHROMIUM_PATH).
+import { playwright } from "@vitest/browser-playwright";
+import { defineConfig, mergeConfig } from "vitest/config";
+import viteConfig from "./vite.config";
+
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export default mergeConfig(
+  viteConfig,
+  defineConfig({
+    optimizeDeps: {
+      include: [
+        "@tauri-apps/api/core",
+        "@tauri-apps/api/event",
+        "@tauri-apps/api/mocks",
+        "@tauri-apps/api/webviewWindow",
+        "@tauri-apps/plugin-clipboard-manager",
+        "@tauri-apps/plugin-dialog",
+        "@testing-library/react",
+        "@testing-library/user-event",
+      ],
+    },
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: "node",
+            environment: "node",
+            include: ["src/**/*.test.ts"],
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: "browser",
+            include: ["src/**/*.test.tsx"],
+            setupFiles: ["src/test/setup-browser.ts"],
+            testTimeout: 20_000,
+            browser: {
+              enabled: true,
+              headless: true,
+              screenshotFailures: false,
+              provider: playwright({
+                launchOptions: {
+                  executablePath: chromium,
+                  args: [
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                  ],
+                },
+              }),
+              instances: [{ browser: "chromium" }],
+            },
+          },
+        },
+      ],
+    },
+  }),
+);
