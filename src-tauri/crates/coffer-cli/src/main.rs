@@ -11,6 +11,7 @@
 //! "An error occurred (Code) when calling the Action operation: message"), 252 bad
 //! arguments, 1 anything else (missing store, unreadable password file…), 2 usage.
 
+mod keyring;
 mod shorthand;
 
 use std::io::IsTerminal;
@@ -101,6 +102,22 @@ enum Command {
     /// IAM-like users, roles, groups, policies and access keys.
     #[command(subcommand)]
     Iam(IamCommand),
+    /// The master password in the OS keyring, so `serve` can unseal without a prompt or a
+    /// password file.
+    #[command(subcommand)]
+    Keyring(KeyringCommand),
+}
+
+/// `coffer keyring …`.
+#[derive(Subcommand, Debug)]
+enum KeyringCommand {
+    /// Check the master password (from --password-file or a prompt) against the store and
+    /// save it in the OS keyring.
+    Save,
+    /// Remove the store's entry from the OS keyring.
+    Forget,
+    /// Say whether the OS keyring holds a password for this store (never prints it).
+    Status,
 }
 
 #[derive(Args, Debug)]
@@ -856,7 +873,10 @@ fn read_password_file(path: &PathBuf) -> Result<Password> {
 
 fn prompt(label: &str) -> Result<Password> {
     if !std::io::stdin().is_terminal() {
-        bail!("no master password: pass --password-file or set COFFER_PASSWORD_FILE");
+        bail!(
+            "no master password: pass --password-file, set COFFER_PASSWORD_FILE, or save it \
+             in the OS keyring with `coffer keyring save`"
+        );
     }
     let p = rpassword::prompt_password(label).context("cannot read the password")?;
     if p.is_empty() {
@@ -932,20 +952,77 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         return print(&out);
     }
 
+    if let Command::Keyring(k) = &cli.command {
+        return keyring_command(&store, cli.password_file.as_ref(), k, clock).await;
+    }
+
     let engine = Engine::open(&store, clock)
         .await
         .map_err(|e| Failure::Other(anyhow!("{}", e.message())))?;
-    let password = match &cli.password_file {
-        Some(f) => read_password_file(f)?,
-        None => prompt("Master password: ")?,
+    let (password, from_keyring) = match &cli.password_file {
+        Some(f) => (read_password_file(f)?, false),
+        None => match keyring_password(&store) {
+            Some(p) => (p, true),
+            None => (prompt("Master password: ")?, false),
+        },
     };
-    engine
-        .unseal(&password)
-        .await
-        .map_err(|e| Failure::Other(anyhow!("{}", e.message())))?;
+    engine.unseal(&password).await.map_err(|e| {
+        if from_keyring {
+            Failure::Other(anyhow!(
+                "{} (the password comes from the OS keyring: run `coffer keyring save` again)",
+                e.message()
+            ))
+        } else {
+            Failure::Other(anyhow!("{}", e.message()))
+        }
+    })?;
     let result = dispatch(&engine, &ctx, cli.command, &password).await;
     engine.close().await;
     result
+}
+
+/// The store's master password from the OS keyring, when it holds one. A keyring that is
+/// unavailable counts as empty: the caller falls back to a prompt.
+fn keyring_password(store: &std::path::Path) -> Option<Password> {
+    keyring::PasswordEntry::for_store(store)
+        .and_then(|entry| entry.get())
+        .ok()
+        .flatten()
+}
+
+/// `coffer keyring save | forget | status`.
+async fn keyring_command(
+    store: &std::path::Path,
+    password_file: Option<&PathBuf>,
+    command: &KeyringCommand,
+    clock: Arc<SystemClock>,
+) -> Result<ExitCode, Failure> {
+    let entry = keyring::PasswordEntry::for_store(store)?;
+    match command {
+        KeyringCommand::Save => {
+            let password = match password_file {
+                Some(f) => read_password_file(f)?,
+                None => prompt("Master password: ")?,
+            };
+            // Save only a password that unseals this store.
+            let engine = Engine::open(store, clock)
+                .await
+                .map_err(|e| Failure::Other(anyhow!("{}", e.message())))?;
+            let unsealed = engine.unseal(&password).await;
+            engine.close().await;
+            unsealed.map_err(|e| Failure::Other(anyhow!("{}", e.message())))?;
+            entry.set(&password)?;
+            print(&json!({ "Saved": true, "Store": entry.account() }))
+        }
+        KeyringCommand::Forget => {
+            let removed = entry.delete()?;
+            print(&json!({ "Removed": removed, "Store": entry.account() }))
+        }
+        KeyringCommand::Status => {
+            let present = entry.get()?.is_some();
+            print(&json!({ "Present": present, "Store": entry.account() }))
+        }
+    }
 }
 
 /// Starts a request body from `--cli-input-json`.
@@ -1093,6 +1170,12 @@ async fn dispatch(
                 .change_password(ctx, current, &new, kdf)
                 .await
                 .map_err(|e| api("ChangeMasterPassword")(e.into()))?;
+            // A keyring entry holding the old password would stop unsealing: keep it true.
+            if let Ok(entry) = keyring::PasswordEntry::for_store(&engine.store_path()) {
+                if matches!(entry.get(), Ok(Some(_))) {
+                    entry.set(&new).map_err(Failure::Other)?;
+                }
+            }
             print(&json!({ "PasswordChanged": true }))
         }
         Command::CreateSecret(a) => {
@@ -1238,6 +1321,7 @@ async fn dispatch(
             call(engine, ctx, "ValidateResourcePolicy", m).await
         }
         Command::Iam(c) => iam(engine, ctx, c).await,
+        Command::Keyring(_) => unreachable!("handled before the store is unsealed"),
         Command::Serve(a) => serve(engine, a).await,
         Command::Audit(AuditCommand::List(f)) => {
             let out = coffer_api::audit::list(engine, ctx, &audit_filter(&f)?)

@@ -1142,3 +1142,66 @@ fn kms_keys_disable_enable_rotate() {
     );
     st.ok(&["kms", "describe-key", "--key-id", &other_id]);
 }
+
+/// Removes the store's OS keyring entry when a test ends, pass or fail, so no password
+/// outlives the test in the user's persistent keyring.
+struct KeyringCleanup<'a>(&'a Store);
+
+impl Drop for KeyringCleanup<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.run(&["keyring", "forget"]);
+    }
+}
+
+#[test]
+fn keyring_unseals_without_a_password_file_and_follows_password_changes() {
+    let store = Store::new();
+    let _cleanup = KeyringCleanup(&store);
+    store.ok(&["create-secret", "--name", "kr/app", "--secret-string", "v1"]);
+
+    // Nothing saved yet: no password anywhere, no terminal.
+    assert_eq!(store.ok(&["keyring", "status"])["Present"], false);
+    let out = store.run_bare(&["list-secrets"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("coffer keyring save"), "{err}");
+
+    // A wrong password is refused and not saved.
+    let wrong = store.file("wrong", b"not the password\n");
+    let out = store.run_with(&wrong, &["keyring", "save"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(store.ok(&["keyring", "status"])["Present"], false);
+
+    // The right one is saved and unseals later runs.
+    let v = store.ok(&["keyring", "save"]);
+    assert_eq!(v["Saved"], true, "{v}");
+    assert_eq!(store.ok(&["keyring", "status"])["Present"], true);
+    let out = store.run_bare(&["get-secret-value", "--secret-id", "kr/app"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["SecretString"], "v1");
+
+    // A password change keeps the keyring entry true.
+    let new = store.file("new-password", b"a brand new master password\n");
+    store.ok(&["passwd", "--new-password-file", new.to_str().unwrap()]);
+    let out = store.run_bare(&["list-secrets"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Forgotten: back to no password.
+    assert_eq!(
+        store.run_with(&new, &["keyring", "forget"]).status.code(),
+        Some(0)
+    );
+    let out = store.run_bare(&["list-secrets"]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -90,6 +90,21 @@ impl Store {
         self.run_with(&self.password_file, args)
     }
 
+    /// Runs `coffer --store … args…` with no password file and no terminal: the password
+    /// can only come from the OS keyring.
+    pub fn run_bare(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("--store")
+            .arg(&self.db)
+            .args(args)
+            .env_remove("COFFER_STORE")
+            .env_remove("COFFER_PASSWORD_FILE")
+            .env_remove("COFFER_REGION")
+            .stdin(Stdio::null())
+            .output()
+            .expect("spawn coffer")
+    }
+
     /// Writes a file in the store's directory and returns `file://<path>`.
     pub fn file_arg(&self, name: &str, contents: &str) -> String {
         let p = self.file(name, contents.as_bytes());
