@@ -13,6 +13,9 @@ export default mergeConfig(
   defineConfig({
     optimizeDeps: {
       include: [
+        "@codemirror/merge",
+        "@codemirror/state",
+        "@codemirror/view",
         "@tauri-apps/api/core",
         "@tauri-apps/api/event",
         "@tauri-apps/api/mocks",

@@ -19,6 +19,10 @@ import { VersionsPage } from "@/features/versions/VersionsPage";
 import { DiffPage } from "@/features/diff/DiffPage";
 import { AuditRoute } from "@/features/audit/AuditLog";
 import { filtersFromSearch, type AuditFilters } from "@/features/audit/query";
+import { KeysPage } from "@/features/keys/KeysPage";
+import { AccessPage } from "@/features/access/AccessPage";
+import { RotationRoute } from "@/features/rotation/RotationPanel";
+import { SettingsPage } from "@/features/settings/SettingsPage";
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
 
@@ -71,7 +75,7 @@ const diffRoute = createRoute({
 const rotationRoute = createRoute({
   getParentRoute: () => secretRoute,
   path: "rotation",
-  component: () => <Placeholder title="Rotation" />, // H5: features/rotation
+  component: RotationRoute,
 });
 
 const auditRoute = createRoute({
@@ -85,19 +89,19 @@ const auditRoute = createRoute({
 const keysRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/keys",
-  component: () => <Placeholder title="Keys" />, // H5: features/keys
+  component: KeysPage,
 });
 
 const accessRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/access",
-  component: () => <Placeholder title="Access" />, // H5: features/access
+  component: AccessPage,
 });
 
 const settingsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/settings",
-  component: () => <Placeholder title="Settings" />, // H5: features/settings
+  component: SettingsPage,
 });
 // ---- end of H5's lines ----
 

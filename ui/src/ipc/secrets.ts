@@ -25,6 +25,7 @@ import { unwrap } from "./client";
 export type {
   CreateSecretRequest,
   DeletionView,
+  MoveStagingLabelRequest,
   DiffEntry,
   DiffChange,
   Filter,

@@ -33,7 +33,11 @@ export function renderApp(opts: { path?: string; ipc?: Record<string, IpcHandler
   const queryClient = createQueryClient();
   const router = createAppRouter(createMemoryHistory({ initialEntries: [opts.path ?? "/"] }));
   const user = userEvent.setup();
-  const result = render(<App queryClient={queryClient} router={router} />);
+  // Like index.html: the app fills a #root as tall as the window, so the list virtualizes.
+  const root = document.createElement("div");
+  root.id = "root";
+  document.body.appendChild(root);
+  const result = render(<App queryClient={queryClient} router={router} />, { container: root });
   return { ...result, calls, router, queryClient, user };
 }
 
