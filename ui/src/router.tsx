@@ -10,7 +10,6 @@ import {
 } from "@tanstack/react-router";
 import { AppLayout } from "@/app/AppLayout";
 import { ErrorPanel } from "@/app/ErrorBoundary";
-import { Placeholder } from "@/app/Placeholder";
 import { EmptyState } from "@/app/EmptyState";
 import { SecretsPage } from "@/features/secrets/SecretsPage";
 import { SecretLayout } from "@/features/secrets/SecretLayout";

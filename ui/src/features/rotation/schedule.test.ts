@@ -6,6 +6,7 @@ import {
   DEFAULT_DRAFT,
   cronBody,
   cronExpression,
+  describeSchedule,
   durationHours,
   durationValue,
   fromRules,
@@ -80,5 +81,28 @@ describe("the rotation window", () => {
   it("extracts the cron body for a human sentence", () => {
     expect(cronBody("cron(0 8 ? * MON-FRI *)")).toBe("0 8 ? * MON-FRI *");
     expect(cronBody("rate(1 day)")).toBeNull();
+  });
+});
+
+describe("schedule sentences", () => {
+  it("reads AWS cron with 1 = Sunday, in UTC", () => {
+    const cron = (over: Partial<typeof DEFAULT_CRON>) =>
+      describeSchedule({ kind: "cron", fields: { ...DEFAULT_CRON, ...over } });
+    expect(cron({ hours: "8", dayOfMonth: "?", dayOfWeek: "MON-FRI" })).toBe(
+      "At 08:00, Monday through Friday (UTC)",
+    );
+    expect(cron({ hours: "10", dayOfMonth: "?", dayOfWeek: "2#1" })).toBe(
+      "At 10:00, on the first Monday of the month (UTC)",
+    );
+    expect(cron({ hours: "16", dayOfMonth: "L" })).toBe(
+      "At 16:00, on the last day of the month (UTC)",
+    );
+    expect(cron({ hours: "not-an-hour" })).toBeNull();
+  });
+
+  it("says what rate and AutomaticallyAfterDays mean", () => {
+    expect(describeSchedule({ kind: "rate", value: 12, unit: "hours" })).toBe("Every 12 hours");
+    expect(describeSchedule({ kind: "rate", value: 1, unit: "days" })).toBe("Every day");
+    expect(describeSchedule({ kind: "days", days: 30 })).toBe("30 days after the last rotation");
   });
 });

@@ -6,6 +6,7 @@
  * disassembles those forms; whether one is valid, and when it runs next, is the engine's
  * call (`next_rotation_times`), so the UI never disagrees with the scheduler.
  */
+import cronstrue from "cronstrue";
 
 export type RateUnit = "hours" | "days";
 
@@ -131,4 +132,34 @@ export function durationHours(duration: string | null | undefined): string {
 export function cronBody(expr: string): string | null {
   const m = /^cron\((.*)\)$/i.exec(expr.trim());
   return m ? m[1]!.trim() : null;
+}
+
+/**
+ * A sentence for a schedule ("At 08:00, Monday through Friday (UTC)"). For cron it is
+ * cronstrue's reading with AWS's numbering (1 = Sunday); `null` when cronstrue cannot read
+ * the fields (the engine's message then says what is wrong).
+ */
+export function describeSchedule(draft: ScheduleDraft): string | null {
+  switch (draft.kind) {
+    case "days":
+      return `${draft.days} day${draft.days === 1 ? "" : "s"} after the last rotation`;
+    case "rate":
+      return draft.value === 1
+        ? `Every ${draft.unit.slice(0, -1)}`
+        : `Every ${draft.value} ${draft.unit}`;
+    case "cron": {
+      const body = cronBody(cronExpression(draft.fields));
+      if (body === null) return null;
+      try {
+        const text = cronstrue.toString(body, {
+          dayOfWeekStartIndexZero: false,
+          use24HourTimeFormat: true,
+          throwExceptionOnParseError: true,
+        });
+        return `${text} (UTC)`;
+      } catch {
+        return null;
+      }
+    }
+  }
 }
