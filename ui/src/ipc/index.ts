@@ -6,3 +6,8 @@ export * from "./secrets";
 export * from "./clipboard";
 export * from "./dialog";
 // H5's modules (audit, keys, access, rotation) are re-exported below as they land.
+export * from "./audit";
+export * from "./keys";
+export * from "./access";
+export * from "./rotation";
+export * from "./settings";

@@ -74,6 +74,12 @@ const FAILURES = new Set(["RotationFailed", "TestRotationFailed", "RotationAband
 
 const rotationKey = (secretId: string) => ["rotation", secretId] as const;
 
+/** After a rotation change: this panel, and the secret's detail and versions (a rotation adds one). */
+function invalidateAfterChange(qc: ReturnType<typeof useQueryClient>, secretId: string): void {
+  void qc.invalidateQueries({ queryKey: rotationKey(secretId) });
+  void qc.invalidateQueries({ queryKey: ["secrets"] });
+}
+
 /** The rotation panel of a secret's detail page. */
 export function RotationPanel({ secretId }: { secretId: string }) {
   const rotation = useQuery({
@@ -123,11 +129,11 @@ function RotationStatus({ secretId, rotation }: { secretId: string; rotation: Ro
         duration: null,
         rotateImmediately: true,
       }),
-    onSettled: () => void qc.invalidateQueries({ queryKey: rotationKey(secretId) }),
+    onSettled: () => invalidateAfterChange(qc, secretId),
   });
   const turnOff = useMutation({
     mutationFn: () => cancelRotateSecret(secretId),
-    onSettled: () => void qc.invalidateQueries({ queryKey: rotationKey(secretId) }),
+    onSettled: () => invalidateAfterChange(qc, secretId),
   });
   return (
     <section aria-labelledby="rotation-status-heading" className="flex flex-col gap-3">
@@ -311,7 +317,7 @@ function RotationConfig({ secretId, rotation }: { secretId: string; rotation: Ro
         duration: duration ?? null,
         rotateImmediately,
       }),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: rotationKey(secretId) }),
+    onSuccess: () => invalidateAfterChange(qc, secretId),
   });
 
   const invalid = !lambdaArn
