@@ -137,6 +137,29 @@ describe("AuditLog", () => {
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
   });
 
+  it("moves between rows with the arrow keys and applies a quick time range", async () => {
+    const calls = installIpcMock({
+      list_audit_events: () => ({ events: [event(3), event(2), event(1)], nextToken: null }),
+      verify_audit_chain: () => intact,
+    });
+    renderWithQuery(<Harness />);
+    const rows = await screen.findAllByRole("row");
+    rows[1]!.focus();
+    await userEvent.keyboard("{ArrowDown}{ArrowDown}");
+    await waitFor(() => expect(document.activeElement).toBe(screen.getAllByRole("row")[3]));
+    await userEvent.keyboard("{ArrowUp}");
+    await waitFor(() => expect(document.activeElement).toBe(screen.getAllByRole("row")[2]));
+    await userEvent.keyboard("{Enter}");
+    expect(screen.getByRole("region", { name: "Event 2 details" })).toBeInTheDocument();
+
+    const before = Date.now();
+    await userEvent.click(screen.getByRole("button", { name: "Last 24 hours" }));
+    await waitFor(() => expect(auditCalls(calls)).toHaveLength(2));
+    const from = Date.parse(auditCalls(calls)[1]!.from!);
+    expect(Math.abs(before - 86_400_000 - from)).toBeLessThan(60_000);
+    expect(auditCalls(calls)[1]!.to).toBeNull();
+  });
+
   it("pages in older events with the next token", async () => {
     const calls = installIpcMock({
       list_audit_events: (args) => {

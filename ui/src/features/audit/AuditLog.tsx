@@ -179,6 +179,13 @@ function ChainBanner() {
   );
 }
 
+/** Quick time ranges: they set From (and clear To) and apply at once. */
+const RANGES: [string, number][] = [
+  ["Last hour", 3_600_000],
+  ["Last 24 hours", 86_400_000],
+  ["Last 7 days", 7 * 86_400_000],
+];
+
 /** The filter form. Text fields apply on Enter or "Apply"; nothing is sent while typing. */
 function FilterBar({
   filters,
@@ -266,8 +273,26 @@ function FilterBar({
         </select>
       </div>
       {field("text", "Search", "any text")}
-      <div className="col-span-full flex gap-2">
+      <div className="col-span-full flex flex-wrap gap-2">
         <Button type="submit">Apply filters</Button>
+        {RANGES.map(([label, ms]) => (
+          <Button
+            key={label}
+            type="button"
+            variant="outline"
+            onClick={() => {
+              const next = {
+                ...draft,
+                from: new Date(Date.now() - ms).toISOString(),
+                to: undefined,
+              };
+              setDraft(next);
+              onApply(next);
+            }}
+          >
+            {label}
+          </Button>
+        ))}
         <Button
           type="button"
           variant="outline"
@@ -313,6 +338,16 @@ function EventTable({
     overscan: 12,
   });
   const items = virtualizer.getVirtualItems();
+  // Arrow keys move between rows; a row outside the rendered window is scrolled in first.
+  const focusRow = (index: number) => {
+    if (index < 0 || index >= modelRows.length) return;
+    const find = () =>
+      scrollRef.current?.querySelector<HTMLElement>(`tr[data-index="${index}"]`) ?? null;
+    virtualizer.scrollToIndex(index, { align: "auto" });
+    const now = find();
+    if (now) now.focus({ preventScroll: true });
+    else requestAnimationFrame(() => find()?.focus({ preventScroll: true }));
+  };
   const lastIndex = items.length > 0 ? items[items.length - 1]!.index : -1;
 
   // Near the end of what is loaded, fetch the next (older) page.
@@ -367,10 +402,14 @@ function EventTable({
                   style={{ height: ROW_HEIGHT }}
                   className="hover:bg-muted/50 data-[state=selected]:bg-muted focus-visible:ring-ring/50 cursor-pointer border-b outline-none focus-visible:ring-2"
                   onClick={() => onSelect(ev)}
+                  data-index={vi.index}
                   onKeyDown={(e) => {
                     if (e.key === "Enter" || e.key === " ") {
                       e.preventDefault();
                       onSelect(ev);
+                    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+                      e.preventDefault();
+                      focusRow(vi.index + (e.key === "ArrowDown" ? 1 : -1));
                     }
                   }}
                 >
