@@ -42,11 +42,16 @@ export default mergeConfig(
             name: "browser",
             include: ["src/**/*.test.tsx"],
             setupFiles: ["src/test/setup-browser.ts"],
-            testTimeout: 20_000,
+            testTimeout: 60_000,
+            // One file at a time: files share one browser window, so parallel files would
+            // steal each other's keyboard focus mid-typing.
+            fileParallelism: false,
             browser: {
               enabled: true,
               headless: true,
               screenshotFailures: false,
+              // Parallel runs (make test beside a developer's watch mode) take the next free port.
+              api: { port: 63315, strictPort: false },
               provider: playwright({
                 launchOptions: {
                   executablePath: chromium,

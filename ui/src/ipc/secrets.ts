@@ -28,6 +28,7 @@ export type {
   MoveStagingLabelRequest,
   DiffEntry,
   DiffChange,
+  DiffVersionsRequest,
   Filter,
   ListSecretsRequest,
   SecretDetail,

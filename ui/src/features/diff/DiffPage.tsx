@@ -2,7 +2,7 @@
 //! text. Only keys and change kinds are shown until Reveal, which asks the engine again with
 //! reveal=true (audited as a read).
 import * as React from "react";
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { Eye, EyeOff } from "lucide-react";
 import { Button } from "@/components/ui/button";
@@ -59,6 +59,8 @@ export function DiffPage() {
     queryFn: () =>
       diffVersions({ secretId, fromVersionId: from!, toVersionId: to!, reveal: revealed }),
     enabled: ready,
+    // Keep the masked table on screen while the revealed one loads.
+    placeholderData: keepPreviousData,
     // Revealed values must not linger in the cache once the screen is left.
     gcTime: revealed ? 0 : undefined,
     staleTime: revealed ? 0 : undefined,

@@ -40,6 +40,7 @@ export function useVersions(secretId: string, includeDeprecated: boolean) {
   return useQuery({
     queryKey: secretKeys.versions(secretId, includeDeprecated),
     queryFn: () => listVersions(secretId, includeDeprecated),
+    placeholderData: keepPreviousData,
   });
 }
 

@@ -208,7 +208,11 @@ export function VersionsPage() {
                           <MoreHorizontal />
                         </Button>
                       </DropdownMenuTrigger>
-                      <DropdownMenuContent align="end">
+                      <DropdownMenuContent
+                        align="end"
+                        // Every item opens a dialog: focus belongs there, not back on the trigger.
+                        onCloseAutoFocus={(e) => e.preventDefault()}
+                      >
                         <DropdownMenuLabel>Move a label here</DropdownMenuLabel>
                         {[...labelsElsewhere, ...customElsewhere].map((l) => (
                           <DropdownMenuItem key={l} onSelect={() => propose(l, v.versionId)}>
@@ -277,27 +281,32 @@ export function VersionsPage() {
       </AlertDialog>
       <CustomLabelDialog
         version={customFor}
+        versions={list}
+        pending={move.isPending}
         onClose={() => setCustomFor(null)}
-        onPick={(label) => {
-          if (customFor) propose(label, customFor.versionId);
-          setCustomFor(null);
-        }}
+        onConfirm={(p) => move.mutate(p, { onSuccess: () => setCustomFor(null) })}
       />
     </div>
   );
 }
 
+/** Adds a custom label; the plan (what moves where) is stated in the dialog before confirming. */
 function CustomLabelDialog({
   version,
+  versions,
+  pending,
   onClose,
-  onPick,
+  onConfirm,
 }: {
   version: VersionSummary | null;
+  versions: VersionSummary[];
+  pending: boolean;
   onClose: () => void;
-  onPick: (label: string) => void;
+  onConfirm: (plan: LabelPlan) => void;
 }) {
   const [label, setLabel] = React.useState("");
   const problem = labelProblem(label);
+  const plan = version && !problem ? planLabelMove(versions, label, version.versionId) : null;
   return (
     <Dialog
       open={version !== null}
@@ -313,10 +322,7 @@ function CustomLabelDialog({
           className="flex flex-col gap-4"
           onSubmit={(e) => {
             e.preventDefault();
-            if (!problem) {
-              onPick(label);
-              setLabel("");
-            }
+            if (plan) onConfirm(plan);
           }}
         >
           <DialogHeader>
@@ -336,9 +342,27 @@ function CustomLabelDialog({
             />
             {label && problem && <p className="text-destructive text-xs">{problem}</p>}
           </div>
+          {plan ? (
+            <div role="status" className="bg-muted/50 rounded-md border p-3 text-sm">
+              <p className="font-medium">{plan.sentence}</p>
+              {plan.effects.map((e) => (
+                <p key={e} className="text-muted-foreground">
+                  {e}
+                </p>
+              ))}
+            </div>
+          ) : (
+            label &&
+            !problem && (
+              <p className="text-muted-foreground text-sm">This version already has {label}.</p>
+            )
+          )}
           <DialogFooter>
-            <Button type="submit" disabled={!!problem}>
-              Continue
+            <Button variant="outline" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" disabled={!plan || pending}>
+              {label ? `Attach ${label}` : "Attach label"}
             </Button>
           </DialogFooter>
         </form>
