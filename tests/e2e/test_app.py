@@ -1,0 +1,142 @@
+"""The whole desktop app, end to end, as a person uses it: create the store, create a secret,
+put a second version (through the diff preview), move AWSCURRENT back to the first version,
+open the version diff and see the changed key, find the events in the audit log, lock and
+unlock. A screenshot is saved at each step (target/e2e-artifacts/app-NN-*.png); the page HTML
+is saved too when a step fails.
+
+Everything goes through the UI (roles, labels, text); `invoke` is used only to check what the
+engine holds after a UI action, never to perform one.
+"""
+
+import json
+import unittest
+
+from selenium.webdriver.common.keys import Keys
+
+from harness import AppSession, wait_until
+
+PASSWORD = "violet kettle harbour 93 ladders"
+NAME = "e2e/orders-db"
+
+
+class AppScenarioTest(unittest.TestCase):
+    def test_create_edit_roll_back_diff_audit_lock(self):
+        with AppSession() as app:
+            try:
+                self._scenario(app)
+            except Exception:
+                app.screenshot("app-failure")
+                app.dump("app-failure")
+                raise
+
+    def _scenario(self, app: AppSession) -> None:
+        # 1. First run: create the store with the master password typed twice.
+        app.by_role("heading", "Create your Coffer store")
+        app.type(app.by_label("Master password"), PASSWORD)
+        app.type(app.by_label("Confirm master password"), PASSWORD)
+        app.by_role("meter", "Password strength")
+        app.screenshot("app-01-create-store")
+        app.click(app.by_role("button", "Create store", exact=True))
+
+        # 2. The empty secrets list.
+        app.by_role("navigation", "Main")
+        app.by_role("heading", "No secrets yet")
+        app.screenshot("app-02-empty-list")
+
+        # 3. Create a key/value secret.
+        app.click(app.by_role("button", "New secret", exact=True))
+        app.by_role("dialog", "New secret")
+        app.type(app.driver.find_element("id", "new-name"), NAME)
+        app.type(app.driver.find_element("id", "new-description"), "Orders database login")
+        app.type(app.by_label("Key 1"), "username")
+        app.type(app.by_label("Value 1"), "orders_app")
+        app.click(app.by_role("button", "Add key/value", exact=True))
+        app.type(app.by_label("Key 2"), "password")
+        app.type(app.by_label("Value 2"), "first-pass-111")
+        app.screenshot("app-03-new-secret")
+        app.click(app.by_role("button", "Create secret", exact=True))
+        app.by_role("heading", NAME, exact=True)
+        app.screenshot("app-04-secret-created")
+
+        # 4. Put a second version: edit, review the diff preview, confirm.
+        app.click(app.by_role("button", "Edit value", exact=True))
+        app.type(app.by_label("Value 2"), "second-pass-222")
+        app.click(app.by_role("button", "Review changes", exact=True))
+        preview = app.by_role("dialog", "Review the new version")
+        wait_until(lambda: "1 changed" in preview.text, what="the preview summary")
+        self.assertNotIn("second-pass-222", preview.text, "values are masked in the preview")
+        app.screenshot("app-05-diff-preview")
+        app.click(app.by_role("button", "Save new version", exact=True))
+        app.wait_for_text("Saved a new version")
+
+        versions = self._versions(app)
+        self.assertEqual(len(versions), 2, versions)
+        current = next(v for v in versions if "AWSCURRENT" in v["stages"])
+        previous = next(v for v in versions if "AWSPREVIOUS" in v["stages"])
+        first, second = previous["versionId"], current["versionId"]
+
+        # 5. Versions: move AWSCURRENT back to the first version through the menu.
+        app.click(app.by_role("link", "Versions", exact=True))
+        app.by_role("list", "Version timeline")
+        app.screenshot("app-06-versions")
+        menu = app.by_role("button", f"Label actions for {first[:8]}", exact=True)
+        app.click(menu)
+        app.click(app.by_role("menuitem", "Move AWSCURRENT here", exact=True))
+        confirm = app.by_role(
+            "alertdialog", f"Move AWSCURRENT from {second[:8]} to {first[:8]}?")
+        self.assertIn(f"AWSPREVIOUS will move from {first[:8]} to {second[:8]}.", confirm.text)
+        app.screenshot("app-07-confirm-roll-back")
+        app.click(app.by_role("button", "Move AWSCURRENT", exact=True))
+        app.wait_for_text(f"AWSCURRENT is now on {first[:8]}")
+
+        def rolled_back():
+            by_id = {v["versionId"]: v["stages"] for v in self._versions(app)}
+            return "AWSCURRENT" in by_id[first] and "AWSPREVIOUS" in by_id[second]
+
+        wait_until(rolled_back, what="AWSCURRENT back on the first version")
+        app.screenshot("app-08-rolled-back")
+
+        # 6. The diff: AWSPREVIOUS (second) → AWSCURRENT (first); the password key changed.
+        app.click(app.by_role("link", "Compare versions", exact=True))
+        table = app.by_role("table", f"Changes from {second[:8]} to {first[:8]}")
+        row = app.by_role("row", "password")
+        self.assertIn("changed", row.text)
+        self.assertIn("unchanged", app.by_role("row", "username").text)
+        self.assertNotIn("first-pass-111", table.text, "values stay masked until Reveal")
+        app.screenshot("app-09-diff-masked")
+        app.click(app.by_role("button", "Reveal values", exact=True))
+        app.wait_for_text("first-pass-111")
+        app.wait_for_text("second-pass-222")
+        app.screenshot("app-10-diff-revealed")
+
+        # 7. The audit log, opened from the secret: its events are there.
+        app.click(app.by_role("link", "View events", exact=True))
+        app.by_role("table", "Audit events")
+        app.wait_for_text("PutSecretValue")
+        app.wait_for_text("UpdateSecretVersionStage")
+        app.wait_for_text("CreateSecret")
+        app.screenshot("app-11-audit-log")
+
+        # 8. Lock (Ctrl+L), then unlock with the master password.
+        app.press(Keys.CONTROL, "l")
+        app.by_role("heading", "Coffer is locked")
+        status = app.invoke("store_status")
+        self.assertTrue(status["ok"] and status["data"]["locked"], status)
+        app.screenshot("app-12-locked")
+        app.type(app.by_label("Master password"), PASSWORD)
+        app.click(app.by_role("button", "Unlock", exact=True))
+        app.by_role("navigation", "Main")
+        status = app.invoke("store_status")
+        self.assertFalse(status["data"]["locked"], status)
+        app.screenshot("app-13-unlocked")
+
+    @staticmethod
+    def _versions(app: AppSession) -> list:
+        listed = app.invoke("list_versions", {"req": {"secretId": NAME, "includeDeprecated": False}})
+        if not listed["ok"]:
+            raise AssertionError(json.dumps(listed))
+        return listed["data"]
+
+
+if __name__ == "__main__":
+    unittest.main()
