@@ -12,6 +12,7 @@ configure({ asyncUtilTimeout: 5_000 });
 afterEach(() => {
   cleanup();
   document.getElementById("root")?.remove();
+  document.documentElement.classList.remove("dark");
   clearMocks();
   localStorage.clear();
 });
