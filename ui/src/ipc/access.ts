@@ -89,3 +89,17 @@ export const simulatePolicy = (req: {
   resourceArn: string;
   context: ContextEntry[];
 }): Promise<SimulationView> => unwrap(commands.simulatePolicy(req));
+
+/** A secret's resource policy (JSON text), or null when it has none. */
+export const getSecretResourcePolicy = (secretId: string): Promise<string | null> =>
+  unwrap(commands.getResourcePolicy({ secretId }));
+
+/** AWS PutResourcePolicy; `blockPublicPolicy` refuses a policy that opens the secret widely. */
+export const putSecretResourcePolicy = (
+  secretId: string,
+  policy: string,
+  blockPublicPolicy: boolean,
+): Promise<null> => unwrap(commands.putResourcePolicy({ secretId, policy, blockPublicPolicy }));
+
+export const deleteSecretResourcePolicy = (secretId: string): Promise<null> =>
+  unwrap(commands.deleteResourcePolicy({ secretId }));
