@@ -1,0 +1,88 @@
+// H5's screens inside the whole app (providers, session gate, router): the audit filters come
+// from the URL and go back into it, and each route renders its screen.
+import { describe, expect, it } from "vitest";
+import { screen, waitFor, within } from "@testing-library/react";
+
+import { arnOf, detail, secretPath } from "@/test/fixtures";
+import { callsTo, renderApp } from "@/test/render";
+import { reqOf } from "@/ipc/mock";
+import type { AuditQuery } from "@/ipc/audit";
+
+const chain = { ok: true, eventsChecked: 0, firstBadSeq: null, message: "" };
+
+describe("H5 routes", () => {
+  it("reads the audit filters from the URL and writes applied ones back", async () => {
+    const arn = arnOf("db/prod");
+    const { calls, router, user } = renderApp({
+      path: `/audit?secret=${encodeURIComponent(arn)}&decision=denied`,
+      ipc: {
+        list_audit_events: () => ({ events: [], nextToken: null }),
+        verify_audit_chain: () => chain,
+      },
+    });
+    expect(await screen.findByRole("heading", { name: "Audit log" })).toBeInTheDocument();
+    await waitFor(() => expect(callsTo(calls, "list_audit_events")).toHaveLength(1));
+    expect(reqOf<AuditQuery>(callsTo(calls, "list_audit_events")[0]!)).toMatchObject({
+      secret: arn,
+      decision: "denied",
+      outcome: null,
+    });
+    expect(screen.getByLabelText("Secret")).toHaveValue(arn);
+
+    await user.selectOptions(screen.getByLabelText("Outcome"), "error");
+    await user.click(screen.getByRole("button", { name: "Apply filters" }));
+    await waitFor(() =>
+      expect(router.state.location.search).toEqual({
+        secret: arn,
+        decision: "denied",
+        outcome: "error",
+      }),
+    );
+    await waitFor(() => expect(callsTo(calls, "list_audit_events")).toHaveLength(2));
+  });
+
+  it("mounts the rotation panel on a secret's Rotation tab", async () => {
+    renderApp({
+      path: secretPath("db/prod", "rotation"),
+      ipc: {
+        describe_secret: () => detail("db/prod"),
+        get_rotation: () => ({
+          enabled: false,
+          lambdaArn: null,
+          scheduleExpression: null,
+          automaticallyAfterDays: null,
+          duration: null,
+          lastRotatedDate: null,
+          nextRotationDate: null,
+          state: "idle",
+          lastError: null,
+          nextRuns: [],
+        }),
+        list_rotators: () => [],
+        rotation_history: () => [],
+        next_rotation_times: () => ["2026-12-01T00:00:00Z"],
+      },
+    });
+    expect(await screen.findByRole("form", { name: "Rotation configuration" })).toBeInTheDocument();
+    expect(screen.getByText(/has not been rotated yet/)).toBeInTheDocument();
+  });
+
+  it("opens Keys, Access and Settings from the sidebar", async () => {
+    const { user } = renderApp({
+      ipc: {
+        list_secrets: () => ({ secrets: [], nextToken: null }),
+        list_keys: () => [],
+        list_principals: () => [],
+        get_api_status: () => ({ running: false, endpoint: null, agentTokenFile: null }),
+      },
+    });
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    await user.click(within(nav).getByRole("link", { name: "Keys" }));
+    expect(await screen.findByRole("heading", { name: "Keys" })).toBeInTheDocument();
+    await user.click(within(nav).getByRole("link", { name: "Access" }));
+    expect(await screen.findByRole("heading", { name: "Access" })).toBeInTheDocument();
+    await user.click(within(nav).getByRole("link", { name: "Settings" }));
+    expect(await screen.findByRole("heading", { name: "Settings" })).toBeInTheDocument();
+    expect(await screen.findByRole("button", { name: "Start API" })).toBeInTheDocument();
+  });
+});
