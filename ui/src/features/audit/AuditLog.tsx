@@ -19,6 +19,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { listPrincipals } from "@/ipc/access";
 import { chooseSavePath } from "@/ipc/dialog";
 import {
   exportAudit,
@@ -27,6 +28,7 @@ import {
   type AuditEventView,
   type AuditExportFormat,
 } from "@/ipc/audit";
+import { SECRETS_MANAGER_ACTIONS } from "../access/Simulator";
 import { errorMessage, formatTime, prettyJson, selectClass } from "./format";
 import {
   filtersFromSearch,
@@ -179,6 +181,27 @@ function ChainBanner() {
   );
 }
 
+/** Action names as the log records them (AWS's, without the service prefix). */
+const AUDIT_ACTIONS = [
+  ...new Set(SECRETS_MANAGER_ACTIONS.map((a) => a.slice(a.indexOf(":") + 1))),
+  "AddUserToGroup",
+  "ChangeMasterPassword",
+  "CreateAccessKey",
+  "CreateGroup",
+  "CreateKey",
+  "CreateRole",
+  "CreateUser",
+  "DeleteAccessKey",
+  "DeletePrincipal",
+  "DeletePrincipalPolicy",
+  "DisableKey",
+  "EnableKey",
+  "PutPrincipalPolicy",
+  "RemoveUserFromGroup",
+  "RotateKeyOnDemand",
+  "UpdateAccessKey",
+].sort();
+
 /** Quick time ranges: they set From (and clear To) and apply at once. */
 const RANGES: [string, number][] = [
   ["Last hour", 3_600_000],
@@ -209,9 +232,16 @@ function FilterBar({
         onChange={set(k)}
         placeholder={ph}
         type={k === "text" ? "search" : "text"}
+        list={k === "principal" || k === "action" ? `${id}-${k}-options` : undefined}
       />
     </div>
   );
+  // Suggestions only: the filter matches exactly, so offer the names the log uses.
+  const principals = useQuery({
+    queryKey: ["access", "principals"],
+    queryFn: listPrincipals,
+    staleTime: 60_000,
+  });
   return (
     <form
       aria-label="Audit filters"
@@ -273,6 +303,17 @@ function FilterBar({
         </select>
       </div>
       {field("text", "Search", "any text")}
+      <datalist id={`${id}-principal-options`}>
+        <option value="root" />
+        {principals.data?.map((p) => (
+          <option key={p.arn} value={p.arn} />
+        ))}
+      </datalist>
+      <datalist id={`${id}-action-options`}>
+        {AUDIT_ACTIONS.map((a) => (
+          <option key={a} value={a} />
+        ))}
+      </datalist>
       <div className="col-span-full flex flex-wrap gap-2">
         <Button type="submit">Apply filters</Button>
         {RANGES.map(([label, ms]) => (

@@ -62,7 +62,7 @@ const STATE_TEXT: Record<RotationState, { label: string; help: string }> = {
   running: { label: "Running", help: "A rotation is in progress; this page refreshes itself." },
   waiting: {
     label: "Waiting",
-    help: "A rotation is due but the store is sealed. It runs as soon as the store is unsealed.",
+    help: "A rotation is due and waiting: the scheduler starts it in its window, or, if the store is sealed, it runs as soon as the store is unsealed.",
   },
   failed: {
     label: "Failed",
