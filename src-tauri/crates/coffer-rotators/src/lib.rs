@@ -4,10 +4,91 @@
 //! Lambda ARN whose function name is one of [`BUILTIN_NAMES`], or by the name of a custom
 //! function registered with `coffer lambda create-function`. The composition root (the
 //! CLI's `serve`, the desktop shell) calls [`registry`] and hands it to the engine.
+//!
+//! The database rotators follow AWS's single-user and alternating-users (multi-user)
+//! templates over AWS's JSON secret shape (`engine`, `host`, `port`, `username`, `password`,
+//! `dbname`, `masterarn`), calling Coffer only through the public secret operations a Lambda
+//! would call.
 
-use coffer_engine::rotation::RotatorRegistry;
+use std::sync::Arc;
+
+use coffer_engine::rotation::{FunctionDefinition, Rotator, RotatorRegistry};
+
+mod command;
+mod database;
+mod mysql;
+mod postgres;
+pub mod scram;
+
+pub use command::{CommandRotator, kind as command_kind};
+pub use database::{
+    CLONE_SUFFIX, Credentials, DatabaseRotator, EXCLUDED_CHARACTERS, Strategy, TlsMode,
+    alternate_username, kind,
+};
+
+/// PostgreSQL, changing the user's own password.
+pub const POSTGRESQL_SINGLE_USER: &str = "coffer-postgresql-single-user";
+/// PostgreSQL, alternating `<user>` and `<user>_clone` through the admin user.
+pub const POSTGRESQL_MULTI_USER: &str = "coffer-postgresql-multi-user";
+/// MariaDB/MySQL, changing the user's own password.
+pub const MYSQL_SINGLE_USER: &str = "coffer-mysql-single-user";
+/// MariaDB/MySQL, alternating `<user>` and `<user>_clone` through the admin user.
+pub const MYSQL_MULTI_USER: &str = "coffer-mysql-multi-user";
+
+/// The built-in function names the database rotators answer to.
+pub const BUILTIN_NAMES: [&str; 4] = [
+    POSTGRESQL_SINGLE_USER,
+    POSTGRESQL_MULTI_USER,
+    MYSQL_SINGLE_USER,
+    MYSQL_MULTI_USER,
+];
+
+/// The PostgreSQL rotator with `strategy`.
+pub fn postgresql(strategy: Strategy) -> DatabaseRotator {
+    DatabaseRotator::new(Arc::new(postgres::Postgres), strategy)
+}
+
+/// The MariaDB/MySQL rotator with `strategy`.
+pub fn mysql(strategy: Strategy) -> DatabaseRotator {
+    DatabaseRotator::new(Arc::new(mysql::MySql), strategy)
+}
 
 /// Builds the registry of every built-in rotator plus the custom-command factory.
 pub fn registry() -> RotatorRegistry {
     RotatorRegistry::new()
+        .with_builtin(
+            POSTGRESQL_SINGLE_USER,
+            Arc::new(postgresql(Strategy::SingleUser)),
+        )
+        .with_builtin(
+            POSTGRESQL_MULTI_USER,
+            Arc::new(postgresql(Strategy::MultiUser)),
+        )
+        .with_builtin(MYSQL_SINGLE_USER, Arc::new(mysql(Strategy::SingleUser)))
+        .with_builtin(MYSQL_MULTI_USER, Arc::new(mysql(Strategy::MultiUser)))
+        .with_command_factory(Arc::new(|def: FunctionDefinition| {
+            Arc::new(CommandRotator::new(def)) as Arc<dyn Rotator>
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names() {
+        let r = registry();
+        for name in BUILTIN_NAMES {
+            assert!(r.builtin(name).is_some(), "{name}");
+        }
+        assert!(
+            r.command(FunctionDefinition {
+                name: "f".into(),
+                command: vec!["true".into()],
+                environment: Default::default(),
+                timeout: std::time::Duration::from_secs(1),
+            })
+            .is_some()
+        );
+    }
 }
