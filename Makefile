@@ -79,3 +79,49 @@ bench-api: python-deps
 
 clean:
 	$(CARGO) clean
+
+# ---- Desktop app (src-tauri, issue #5) ------------------------------------------------
+DESKTOP_APT := libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev \
+	libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver
+DESKTOP_BIN := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/coffer-desktop
+
+.PHONY: desktop-deps desktop desktop-test bindings e2e e2e-deps
+
+## desktop-deps: WebKitGTK 4.1 build packages, Xvfb and WebKitWebDriver (apt), and
+## tauri-driver (cargo); only what is missing is installed.
+desktop-deps:
+	@missing=$$(for p in $(DESKTOP_APT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "desktop-deps: installing Debian packages: $$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+			echo "error: need root (or sudo) to install: $$missing"; exit 1; fi; \
+		command -v apt-get >/dev/null || { echo "error: no apt-get: install the WebKitGTK 4.1 dev packages ($$missing) with your package manager"; exit 1; }; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing || exit 1; \
+	fi
+	@command -v tauri-driver >/dev/null || { echo "desktop-deps: installing tauri-driver (cargo install, about a minute)"; $(CARGO) install tauri-driver --locked; }
+	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js 20+ (apt-get install nodejs npm) and retry"; exit 1; }
+
+## desktop: the UI build, then the desktop binary (debug profile, assets embedded).
+desktop: desktop-deps
+	npm --prefix ui ci
+	npm --prefix ui run build
+	$(CARGO) build -p coffer-desktop
+
+## desktop-test: the shell's tests (mock runtime ACL, store round trip, bindings drift).
+desktop-test: desktop-deps
+	@test -f ui/dist/index.html || { echo "desktop-test: ui/dist missing, building the UI first"; npm --prefix ui ci && npm --prefix ui run build; }
+	$(CARGO) test -p coffer-desktop
+
+## bindings: regenerate ui/src/ipc/bindings.ts from the Rust DTOs (commit the result).
+bindings:
+	@test -f ui/dist/index.html || { mkdir -p ui/dist && echo '<!doctype html><title>Coffer</title>' > ui/dist/index.html; }
+	$(CARGO) run -p coffer-desktop -- --export-bindings ui/src/ipc/bindings.ts
+
+## e2e-deps: selenium in the test venv (target/pyenv).
+e2e-deps: python-deps
+	@$(PYENV)/bin/python -c 'import selenium' 2>/dev/null || $(PYENV)/bin/pip install --quiet --disable-pip-version-check 'selenium>=4.20'
+
+## e2e: the real desktop app under Xvfb, driven through tauri-driver + WebKitWebDriver.
+## Screenshots land in target/e2e-artifacts/.
+e2e: desktop e2e-deps
+	COFFER_DESKTOP_BIN=$(DESKTOP_BIN) PYTHON=$(PYENV)/bin/python tests/e2e/run.sh
