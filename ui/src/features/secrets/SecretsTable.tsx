@@ -42,7 +42,7 @@ export function SecretsTable({
     () => [
       col.accessor("name", {
         header: "Name",
-        meta: { sort: "name" as SortBy, width: "28%" },
+        meta: { sort: "name" as SortBy, width: "24%" },
         cell: (c) => (
           <Link
             to="/secrets/$secretId"
@@ -55,15 +55,20 @@ export function SecretsTable({
       }),
       col.accessor("description", {
         header: "Description",
-        meta: { width: "26%" },
+        meta: { width: "22%" },
         cell: (c) => (
           <span className="text-muted-foreground block truncate">{c.getValue() ?? ""}</span>
         ),
       }),
       col.accessor("tags", {
         header: "Tags",
-        meta: { width: "18%" },
+        meta: { width: "16%" },
         cell: (c) => <TagList tags={c.getValue()} />,
+      }),
+      col.accessor("createdDate", {
+        header: "Created",
+        meta: { sort: "created-date" as SortBy, width: "9%" },
+        cell: (c) => formatDate(c.getValue()),
       }),
       col.accessor("lastChangedDate", {
         header: "Last changed",
@@ -78,7 +83,7 @@ export function SecretsTable({
       col.display({
         id: "status",
         header: "Status",
-        meta: { width: "9%" },
+        meta: { width: "10%" },
         cell: (c) => {
           const s = c.row.original;
           if (s.deletedDate) {
