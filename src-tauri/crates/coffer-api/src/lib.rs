@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod iam;
 pub mod kms;
+pub mod rotation;
 pub mod secretsmanager;
 mod wire;
 

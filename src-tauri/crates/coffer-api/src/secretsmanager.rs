@@ -6,6 +6,7 @@
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use coffer_engine::password::PasswordRules;
+use coffer_engine::rotation::{RotateSecretInput, RotationRules};
 use coffer_engine::{
     BatchGetSecretValueInput, CreateSecretInput, DeleteSecretInput, Engine, GetSecretValueInput,
     ListSecretVersionIdsInput, ListSecretsInput, PutSecretValueInput, RequestContext,
@@ -21,7 +22,7 @@ use crate::wire::{ApiError, epoch_opt, epoch_req};
 /// Every action of the Secrets Manager API, and whether this build serves it.
 pub const ACTIONS: &[(&str, bool)] = &[
     ("BatchGetSecretValue", true),
-    ("CancelRotateSecret", false),
+    ("CancelRotateSecret", true),
     ("CreateSecret", true),
     ("DeleteResourcePolicy", true),
     ("DeleteSecret", true),
@@ -36,7 +37,7 @@ pub const ACTIONS: &[(&str, bool)] = &[
     ("RemoveRegionsFromReplication", false),
     ("ReplicateSecretToRegions", false),
     ("RestoreSecret", true),
-    ("RotateSecret", false),
+    ("RotateSecret", true),
     ("StopReplicationToReplica", false),
     ("TagResource", true),
     ("UntagResource", true),
@@ -76,6 +77,8 @@ pub async fn call(
         "GetResourcePolicy" => get_resource_policy(engine, ctx, parse(body)?).await,
         "DeleteResourcePolicy" => delete_resource_policy(engine, ctx, parse(body)?).await,
         "ValidateResourcePolicy" => validate_resource_policy(engine, ctx, parse(body)?).await,
+        "RotateSecret" => rotate_secret(engine, ctx, parse(body)?).await,
+        "CancelRotateSecret" => cancel_rotate_secret(engine, ctx, parse(body)?).await,
         other if ACTIONS.iter().any(|(a, _)| *a == other) => Err(ApiError::client(
             "InvalidRequestException",
             format!("{other} is not available in this version of Coffer yet."),
@@ -521,6 +524,16 @@ struct SecretDescriptionDto {
     owning_service: Option<String>,
     #[serde(with = "epoch_opt", skip_serializing_if = "Option::is_none")]
     created_date: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_enabled: Option<bool>,
+    #[serde(rename = "RotationLambdaARN", skip_serializing_if = "Option::is_none")]
+    rotation_lambda_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_rules: Option<RotationRulesDto>,
+    #[serde(with = "epoch_opt", skip_serializing_if = "Option::is_none")]
+    last_rotated_date: Option<DateTime<Utc>>,
+    #[serde(with = "epoch_opt", skip_serializing_if = "Option::is_none")]
+    next_rotation_date: Option<DateTime<Utc>>,
 }
 
 fn description_dto(d: SecretDescription, in_list: bool) -> SecretDescriptionDto {
@@ -541,7 +554,117 @@ fn description_dto(d: SecretDescription, in_list: bool) -> SecretDescriptionDto 
         secret_versions_to_stages,
         owning_service: d.owning_service,
         created_date: Some(d.created_date),
+        rotation_enabled: d.rotation.as_ref().map(|r| r.enabled),
+        rotation_lambda_arn: d.rotation.as_ref().and_then(|r| r.lambda_arn.clone()),
+        rotation_rules: d
+            .rotation
+            .as_ref()
+            .map(|r| RotationRulesDto::from(&r.rules))
+            .filter(|r| !r.is_empty()),
+        last_rotated_date: d.rotation.as_ref().and_then(|r| r.last_rotated_date),
+        next_rotation_date: d.rotation.as_ref().and_then(|r| r.next_rotation_date),
     }
+}
+
+/// RotationRules on the wire.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RotationRulesDto {
+    /// Days between rotations (1–1000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automatically_after_days: Option<i64>,
+    /// The rotation window, e.g. `3h`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// `rate(…)` or `cron(…)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_expression: Option<String>,
+}
+
+impl RotationRulesDto {
+    fn is_empty(&self) -> bool {
+        self.automatically_after_days.is_none()
+            && self.duration.is_none()
+            && self.schedule_expression.is_none()
+    }
+}
+
+impl From<&RotationRules> for RotationRulesDto {
+    fn from(r: &RotationRules) -> Self {
+        RotationRulesDto {
+            automatically_after_days: r.automatically_after_days,
+            duration: r.duration.clone(),
+            schedule_expression: r.schedule_expression.clone(),
+        }
+    }
+}
+
+impl From<RotationRulesDto> for RotationRules {
+    fn from(r: RotationRulesDto) -> Self {
+        RotationRules {
+            automatically_after_days: r.automatically_after_days,
+            duration: r.duration,
+            schedule_expression: r.schedule_expression,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RotateSecretRequest {
+    secret_id: String,
+    client_request_token: Option<String>,
+    #[serde(rename = "RotationLambdaARN")]
+    rotation_lambda_arn: Option<String>,
+    rotation_rules: Option<RotationRulesDto>,
+    rotate_immediately: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RotateSecretResponse {
+    #[serde(rename = "ARN")]
+    arn: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_id: Option<String>,
+}
+
+async fn rotate_secret(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: RotateSecretRequest,
+) -> Result<Value, ApiError> {
+    let out = engine
+        .rotate_secret(
+            ctx,
+            RotateSecretInput {
+                secret_id: r.secret_id,
+                client_request_token: r.client_request_token,
+                rotation_lambda_arn: r.rotation_lambda_arn,
+                rotation_rules: r.rotation_rules.map(RotationRules::from),
+                rotate_immediately: r.rotate_immediately,
+            },
+        )
+        .await?;
+    to_value(&RotateSecretResponse {
+        arn: out.arn,
+        name: out.name,
+        version_id: Some(out.version_id),
+    })
+}
+
+async fn cancel_rotate_secret(
+    engine: &Engine,
+    ctx: &RequestContext,
+    r: SecretIdRequest,
+) -> Result<Value, ApiError> {
+    let out = engine.cancel_rotate_secret(ctx, &r.secret_id).await?;
+    to_value(&RotateSecretResponse {
+        arn: out.arn,
+        name: out.name,
+        version_id: out.version_id,
+    })
 }
 
 async fn describe_secret(

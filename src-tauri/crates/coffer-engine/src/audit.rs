@@ -67,6 +67,14 @@ impl EventDraft {
         self
     }
 
+    /// A failure that is not an AWS error of the request (a rotation step that failed):
+    /// `code` is the failure's own kind.
+    pub(crate) fn failed_with(mut self, code: &str, message: &str) -> EventDraft {
+        self.outcome = Some(("error".into(), Some(code.to_owned())));
+        self.detail("errorMessage", message);
+        self
+    }
+
     pub(crate) fn failed(mut self, err: &Error) -> EventDraft {
         self.outcome = Some(("error".into(), Some(err.code().as_str().to_owned())));
         if err.code() != ErrorCode::InternalServiceError {

@@ -72,6 +72,8 @@ struct Inner {
     audit_head: std::sync::Mutex<Option<(i64, Vec<u8>)>>,
     /// Reads' audit events waiting for a shared commit.
     group_commit: GroupCommit,
+    /// Rotators, the API endpoint for them, and the scheduler's wake-up.
+    rotation: rotation::RotationRuntime,
 }
 
 /// How often operations look for secrets whose recovery window has ended.
@@ -206,6 +208,7 @@ impl Engine {
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
                 group_commit: GroupCommit::new(),
+                rotation: rotation::RotationRuntime::default(),
             }),
         };
         let ctx = RequestContext::root(Source::Cli);
@@ -250,6 +253,7 @@ impl Engine {
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
                 group_commit: GroupCommit::new(),
+                rotation: rotation::RotationRuntime::default(),
             }),
         })
     }
@@ -269,6 +273,8 @@ impl Engine {
         *self.inner.keyring.write().expect("keyring lock") = Some(Arc::new(Keyring::new(root)));
         self.purge_expired(&RequestContext::root(Source::Scheduler))
             .await?;
+        // Due rotations waited while sealed.
+        self.wake_scheduler();
         Ok(())
     }
 

@@ -12,9 +12,11 @@
 
 mod iam_repo;
 mod repo;
+mod rotation_repo;
 
 pub use iam_repo::*;
 pub use repo::*;
+pub use rotation_repo::*;
 pub use sqlx::SqliteConnection;
 
 use std::path::{Path, PathBuf};

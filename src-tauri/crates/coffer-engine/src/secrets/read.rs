@@ -113,6 +113,9 @@ pub struct SecretDescription {
     pub tags: Vec<Tag>,
     /// Labelled versions → their labels.
     pub version_ids_to_stages: BTreeMap<String, Vec<String>>,
+    /// Rotation members (RotationEnabled, RotationLambdaARN, RotationRules,
+    /// LastRotatedDate, NextRotationDate); `None` when rotation was never configured.
+    pub rotation: Option<crate::rotation::RotationDescription>,
 }
 
 /// ListSecrets sort keys.
@@ -281,6 +284,7 @@ fn describe(row: &SecretRow, tags: Vec<Tag>, labels: &LabelMap) -> SecretDescrip
             .into_iter()
             .map(|(v, ls)| (v.to_owned(), ls.into_iter().map(str::to_owned).collect()))
             .collect(),
+        rotation: None,
     }
 }
 
@@ -532,7 +536,9 @@ impl Engine {
                 .into_iter()
                 .map(|l| (l.label, l.version_id))
                 .collect();
-            Ok(describe(&secret, tags, &labels))
+            let mut d = describe(&secret, tags, &labels);
+            d.rotation = Engine::rotation_description(op.tx.conn(), secret.id).await?;
+            Ok(d)
         }
         .await;
         self.finish(op, result).await
@@ -642,9 +648,19 @@ impl Engine {
                 labels.entry(id).or_default().insert(l, v);
             }
             let empty = LabelMap::new();
+            let mut rotation: HashMap<i64, crate::rotation::RotationDescription> =
+                coffer_store::rotation_configs_of(op.tx.conn(), &ids)
+                    .await?
+                    .iter()
+                    .map(|c| (c.secret_id, c.into()))
+                    .collect();
             let secret_list = page
                 .iter()
-                .map(|s| describe(s, tags.remove(&s.id).unwrap_or_default(), labels.get(&s.id).unwrap_or(&empty)))
+                .map(|s| {
+                    let mut d = describe(s, tags.remove(&s.id).unwrap_or_default(), labels.get(&s.id).unwrap_or(&empty));
+                    d.rotation = rotation.remove(&s.id);
+                    d
+                })
                 .collect::<Vec<_>>();
             op.event.detail("returned", secret_list.len());
             Ok(ListSecretsOutput {

@@ -1,0 +1,234 @@
+//! Registered custom rotation functions: `coffer lambda create-function` stores a command
+//! under a function name, and a Lambda ARN with that name resolves to
+//! `RotatorRegistry::command(FunctionDefinition)` (the command rotator in `coffer-rotators`).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use coffer_store::{LambdaFunctionRow, SecretRow};
+
+use super::rotator::{ApiAccess, FunctionDefinition};
+use crate::clock::from_millis;
+use crate::error::{Error, ErrorCode, Result};
+use crate::{Engine, RequestContext};
+
+/// Default step timeout of a custom function (Lambda's default is 3 s; a rotation step
+/// that talks to a database needs more).
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Longest step timeout (Lambda's maximum).
+pub const MAX_TIMEOUT_SECS: u64 = 900;
+
+/// `coffer lambda create-function` input.
+#[derive(Debug, Clone, Default)]
+pub struct CreateFunctionInput {
+    /// 1–64 characters of letters, digits, `-` and `_`.
+    pub function_name: String,
+    /// The program and its arguments (no shell).
+    pub command: Vec<String>,
+    /// Step timeout in seconds (1–900, default 30).
+    pub timeout_secs: Option<u64>,
+    /// Extra environment variables.
+    pub environment: BTreeMap<String, String>,
+}
+
+/// A registered function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionInfo {
+    /// Name.
+    pub function_name: String,
+    /// `arn:aws:lambda:<region>:<account>:function:<name>`.
+    pub function_arn: String,
+    /// The program and its arguments.
+    pub command: Vec<String>,
+    /// Step timeout in seconds.
+    pub timeout_secs: u64,
+    /// Extra environment variables.
+    pub environment: BTreeMap<String, String>,
+    /// When it was registered.
+    pub created_date: DateTime<Utc>,
+}
+
+fn info_of(row: &LambdaFunctionRow) -> FunctionInfo {
+    let def = definition_of(row);
+    FunctionInfo {
+        function_name: row.name.clone(),
+        function_arn: row.arn.clone(),
+        command: def.command,
+        timeout_secs: def.timeout.as_secs(),
+        environment: def.environment,
+        created_date: from_millis(row.created_at),
+    }
+}
+
+fn definition_of(row: &LambdaFunctionRow) -> FunctionDefinition {
+    FunctionDefinition {
+        name: row.name.clone(),
+        command: serde_json::from_str(&row.command).unwrap_or_default(),
+        environment: serde_json::from_str(&row.environment).unwrap_or_default(),
+        timeout: Duration::from_millis(u64::try_from(row.timeout_ms).unwrap_or(0)),
+    }
+}
+
+fn not_found(name: &str) -> Error {
+    Error::new(
+        ErrorCode::ResourceNotFound,
+        format!("Function not found: {name}"),
+    )
+}
+
+impl Engine {
+    /// Registers a custom rotation function.
+    pub async fn create_function(
+        &self,
+        ctx: &RequestContext,
+        input: CreateFunctionInput,
+    ) -> Result<FunctionInfo> {
+        let mut op = self.begin(ctx, "CreateFunction").await?;
+        let result = async {
+            let name = &input.function_name;
+            let ok = (1..=64).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                return Err(Error::validation(
+                    "functionName",
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}",
+                ));
+            }
+            if input.command.is_empty() || input.command[0].is_empty() {
+                return Err(Error::invalid_parameter(
+                    "The function needs a command: the program to run and its arguments.",
+                ));
+            }
+            let timeout = input.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS);
+            if !(1..=MAX_TIMEOUT_SECS).contains(&timeout) {
+                return Err(Error::validation(
+                    "timeout",
+                    "Member must have value between 1 and 900",
+                ));
+            }
+            let region = op.region.clone();
+            let arn = self.rotator_arn(&region, name);
+            self.authorize_action(
+                &mut op,
+                "lambda:CreateFunction",
+                &arn,
+                None,
+                &Vec::new(),
+                true,
+            )
+            .await?;
+            op.event.resource_arn = Some(arn.clone());
+            if self.builtin_rotators().iter().any(|b| b == name) {
+                return Err(Error::new(
+                    ErrorCode::ResourceExists,
+                    format!("Function already exist: {name} (a built-in rotator has that name)"),
+                ));
+            }
+            let row = LambdaFunctionRow {
+                region,
+                name: name.clone(),
+                arn,
+                command: serde_json::to_string(&input.command).map_err(Error::internal)?,
+                environment: serde_json::to_string(&input.environment).map_err(Error::internal)?,
+                timeout_ms: i64::try_from(timeout * 1000).unwrap_or(i64::MAX),
+                created_at: op.now,
+            };
+            coffer_store::insert_lambda_function(op.tx.conn(), &row)
+                .await
+                .map_err(|e| {
+                    if e.is_unique_violation() {
+                        Error::new(
+                            ErrorCode::ResourceExists,
+                            format!("Function already exist: {name}"),
+                        )
+                    } else {
+                        e.into()
+                    }
+                })?;
+            // Environment values may be credentials: log their names only.
+            op.event.detail(
+                "environmentKeys",
+                input.environment.keys().cloned().collect::<Vec<_>>(),
+            );
+            Ok(info_of(&row))
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// The registered functions of the request's region, by name.
+    pub async fn list_functions(&self, ctx: &RequestContext) -> Result<Vec<FunctionInfo>> {
+        let mut op = self.begin_read(ctx, "ListFunctions").await?;
+        let result = async {
+            self.authorize_action(
+                &mut op,
+                "lambda:ListFunctions",
+                "*",
+                None,
+                &Vec::new(),
+                true,
+            )
+            .await?;
+            let region = op.region.clone();
+            let rows = coffer_store::list_lambda_functions(op.tx.conn(), &region).await?;
+            Ok(rows.iter().map(info_of).collect())
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// Deletes a registered function (rotations that name it then fail to resolve it).
+    pub async fn delete_function(&self, ctx: &RequestContext, name: &str) -> Result<()> {
+        let mut op = self.begin(ctx, "DeleteFunction").await?;
+        let result = async {
+            let region = op.region.clone();
+            let name = super::protocol::lambda_arn_function_name(name).unwrap_or(name);
+            let arn = self.rotator_arn(&region, name);
+            self.authorize_action(
+                &mut op,
+                "lambda:DeleteFunction",
+                &arn,
+                None,
+                &Vec::new(),
+                true,
+            )
+            .await?;
+            op.event.resource_arn = Some(arn);
+            if !coffer_store::delete_lambda_function(op.tx.conn(), &region, name).await? {
+                return Err(not_found(name));
+            }
+            Ok(())
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// The definition of function `name` in `region`, if registered.
+    pub(crate) async fn function_definition(
+        &self,
+        conn: &mut coffer_store::SqliteConnection,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<FunctionDefinition>> {
+        Ok(coffer_store::find_lambda_function(conn, region, name)
+            .await?
+            .as_ref()
+            .map(definition_of))
+    }
+
+    /// Short-lived API credentials for a custom rotator. Not minted in this version: a
+    /// custom rotator gets the endpoint only when it can authenticate by other means.
+    pub(crate) async fn mint_rotation_credentials(
+        &self,
+        _secret: &SecretRow,
+        _endpoint: String,
+    ) -> Result<Option<ApiAccess>> {
+        Ok(None)
+    }
+
+    /// Deletes credentials minted for one rotation step.
+    pub(crate) async fn revoke_api_access(&self, _access: &ApiAccess) {}
+}

@@ -1,0 +1,186 @@
+//! `coffer-generated-value`: rotates a secret to a freshly generated password, with no
+//! target system to update — for API keys and passwords that Coffer itself hands out.
+//!
+//! It follows AWS's rotation templates step by step:
+//! - createSecret: unless the AWSPENDING version already has a value (a retried step),
+//!   generate a password with GetRandomPassword's rules and store it with
+//!   PutSecretValue(token, [AWSPENDING]). A JSON object secret keeps every member and only
+//!   its `password` changes; any other text secret is replaced by the password.
+//! - setSecret: nothing to set.
+//! - testSecret: the AWSPENDING value is readable and, for a JSON secret, still an object
+//!   with a `password`.
+//! - finishSecret: move AWSCURRENT to the token (AWSPREVIOUS follows), unless it is there.
+
+use async_trait::async_trait;
+use coffer_engine::password::PasswordRules;
+use coffer_engine::rotation::{RotationEvent, RotationFailure, RotationStep, Rotator};
+use coffer_engine::{
+    AWSCURRENT, AWSPENDING, ErrorCode, GetSecretValueInput, PutSecretValueInput, SecretValue,
+    UpdateSecretVersionStageInput,
+};
+
+/// The function name of this rotator in a Lambda ARN.
+pub const GENERATED_VALUE: &str = "coffer-generated-value";
+
+/// A rotator that generates a new password (GetRandomPassword rules).
+#[derive(Debug, Clone, Default)]
+pub struct GeneratedValueRotator {
+    rules: PasswordRules,
+}
+
+impl GeneratedValueRotator {
+    /// AWS's default rules: 32 characters of letters, digits and punctuation.
+    pub fn new() -> GeneratedValueRotator {
+        GeneratedValueRotator::default()
+    }
+
+    /// Generates passwords with `rules` instead.
+    pub fn with_rules(rules: PasswordRules) -> GeneratedValueRotator {
+        GeneratedValueRotator { rules }
+    }
+
+    async fn pending(&self, event: &RotationEvent) -> Result<Option<SecretValue>, RotationFailure> {
+        let read = event
+            .engine
+            .get_secret_value(
+                &event.ctx,
+                GetSecretValueInput {
+                    secret_id: event.secret_id.clone(),
+                    version_id: Some(event.client_request_token.clone()),
+                    version_stage: Some(AWSPENDING.to_owned()),
+                },
+            )
+            .await;
+        match read {
+            Ok(v) => Ok(Some(v.value)),
+            Err(e) if e.code() == ErrorCode::ResourceNotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn create(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
+        if self.pending(event).await?.is_some() {
+            return Ok(());
+        }
+        let current = event
+            .engine
+            .get_secret_value(
+                &event.ctx,
+                GetSecretValueInput {
+                    secret_id: event.secret_id.clone(),
+                    version_id: None,
+                    version_stage: Some(AWSCURRENT.to_owned()),
+                },
+            )
+            .await;
+        let current = match current {
+            Ok(v) => Some(v.value),
+            Err(e) if e.code() == ErrorCode::ResourceNotFound => None,
+            Err(e) => return Err(e.into()),
+        };
+        let password = event
+            .engine
+            .get_random_password(&event.ctx, self.rules.clone())
+            .await?;
+        let password = password.expose_str().map_err(|_| {
+            RotationFailure::new("InvalidSecret", "The generated password is not text.")
+        })?;
+        let new_value = match &current {
+            Some(SecretValue::Binary(_)) => {
+                return Err(RotationFailure::new(
+                    "InvalidSecret",
+                    "coffer-generated-value rotates text secrets; this secret holds binary data.",
+                ));
+            }
+            Some(v @ SecretValue::String(_)) => {
+                let text = v.as_str().unwrap_or_default();
+                match serde_json::from_str::<serde_json::Value>(text) {
+                    Ok(serde_json::Value::Object(mut members)) => {
+                        members.insert("password".into(), password.into());
+                        SecretValue::string(serde_json::Value::Object(members).to_string())
+                    }
+                    _ => SecretValue::string(password),
+                }
+            }
+            None => SecretValue::string(password),
+        };
+        event
+            .engine
+            .put_secret_value(
+                &event.ctx,
+                PutSecretValueInput {
+                    secret_id: event.secret_id.clone(),
+                    client_request_token: Some(event.client_request_token.clone()),
+                    value: Some(new_value),
+                    version_stages: Some(vec![AWSPENDING.to_owned()]),
+                    rotation_token: None,
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn test(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
+        let Some(value) = self.pending(event).await? else {
+            return Err(RotationFailure::new(
+                "InvalidSecret",
+                "The AWSPENDING version has no value: createSecret did not complete.",
+            ));
+        };
+        if let Some(text) = value.as_str() {
+            if text.trim_start().starts_with('{') {
+                let ok = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("password").map(|p| p.is_string()))
+                    .unwrap_or(false);
+                if !ok {
+                    return Err(RotationFailure::new(
+                        "InvalidSecret",
+                        "The AWSPENDING value is not a JSON object with a password.",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
+        let d = event
+            .engine
+            .describe_secret(&event.ctx, &event.secret_id)
+            .await?;
+        let current = d
+            .version_ids_to_stages
+            .iter()
+            .find(|(_, labels)| labels.iter().any(|l| l == AWSCURRENT))
+            .map(|(v, _)| v.clone());
+        if current.as_deref() == Some(event.client_request_token.as_str()) {
+            return Ok(());
+        }
+        event
+            .engine
+            .update_secret_version_stage(
+                &event.ctx,
+                UpdateSecretVersionStageInput {
+                    secret_id: event.secret_id.clone(),
+                    version_stage: AWSCURRENT.to_owned(),
+                    remove_from_version_id: current,
+                    move_to_version_id: Some(event.client_request_token.clone()),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Rotator for GeneratedValueRotator {
+    async fn run_step(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
+        match event.step {
+            RotationStep::CreateSecret => self.create(event).await,
+            RotationStep::SetSecret => Ok(()),
+            RotationStep::TestSecret => self.test(event).await,
+            RotationStep::FinishSecret => self.finish(event).await,
+        }
+    }
+}
