@@ -20,7 +20,9 @@ import { secretKeys, useVersions } from "@/features/secrets/queries";
 import { CURRENT, PREVIOUS, shortId } from "@/features/versions/labels";
 import { summarize } from "./diff";
 import { DiffTable } from "./DiffTable";
-import { TextMerge } from "./TextMerge";
+
+// CodeMirror's merge view loads only when a text diff is revealed.
+const TextMerge = React.lazy(() => import("./TextMerge").then((m) => ({ default: m.TextMerge })));
 
 function optionLabel(v: VersionSummary): string {
   return v.stages.length
@@ -127,7 +129,15 @@ export function DiffPage() {
           diff.data.kind === "text" &&
           diff.data.beforeText !== null &&
           diff.data.afterText !== null ? (
-            <TextMerge before={diff.data.beforeText} after={diff.data.afterText} />
+            <React.Suspense
+              fallback={
+                <p role="status" className="text-muted-foreground text-sm">
+                  Loading the text diff…
+                </p>
+              }
+            >
+              <TextMerge before={diff.data.beforeText} after={diff.data.afterText} />
+            </React.Suspense>
           ) : (
             diff.data.kind === "text" && (
               <p className="text-muted-foreground text-sm">
