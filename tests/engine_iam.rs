@@ -1456,3 +1456,76 @@ async fn access_key_last_use_is_recorded() {
         Some("us-east-1")
     );
 }
+
+/// The engine caches verified access keys and callers with their parsed policies. A change
+/// made by another process on the same store file (the CLI next to a running server) must
+/// still take effect on the very next request: the cache is keyed by the identity
+/// generation the store's triggers maintain, read in the request's own snapshot.
+#[tokio::test]
+async fn identity_changes_from_another_process_apply_to_the_next_request() {
+    let t = TestStore::new().await;
+    let e = &t.engine;
+    create(&t, "shared/db", "v1").await;
+    let read = allow(&["secretsmanager:GetSecretValue"], "*");
+    add_user(&t, "alice", Some(read.clone())).await;
+    let key = e
+        .create_access_key(&root(), PrincipalKind::User, "alice")
+        .await
+        .unwrap();
+    let id = key.info.access_key_id.clone();
+    let get = || GetSecretValueInput {
+        secret_id: "shared/db".into(),
+        ..Default::default()
+    };
+
+    // Warm the caches.
+    for _ in 0..3 {
+        assert!(e.authenticate(&id).await.unwrap().is_some());
+        e.get_secret_value(&user("alice"), get()).await.unwrap();
+    }
+
+    // A second engine on the same file plays the other process.
+    let other = coffer_engine::Engine::open(&t.path(), std::sync::Arc::new(t.clock.clone()))
+        .await
+        .unwrap();
+    other
+        .unseal(&coffer_engine::Password::from(crate::support::PASSWORD))
+        .await
+        .unwrap();
+
+    other
+        .delete_principal_policy(&root(), PrincipalKind::User, "alice", "p")
+        .await
+        .unwrap();
+    expect_err(
+        e.get_secret_value(&user("alice"), get()).await,
+        ErrorCode::AccessDenied,
+        None,
+    );
+    other
+        .put_principal_policy(&root(), PrincipalKind::User, "alice", "p", &read)
+        .await
+        .unwrap();
+    e.get_secret_value(&user("alice"), get()).await.unwrap();
+
+    other
+        .update_access_key(&root(), &id, "Inactive")
+        .await
+        .unwrap();
+    assert!(e.authenticate(&id).await.unwrap().is_none());
+    other
+        .update_access_key(&root(), &id, "Active")
+        .await
+        .unwrap();
+    assert!(e.authenticate(&id).await.unwrap().is_some());
+
+    // Recording "last used" is not a change of access and keeps the cache warm; sealing
+    // drops the unsealed secrets with the keys.
+    e.record_access_key_use(&id, "us-east-1", "secretsmanager")
+        .await
+        .unwrap();
+    assert!(e.authenticate(&id).await.unwrap().is_some());
+    e.seal();
+    assert!(e.authenticate(&id).await.is_err());
+    other.close().await;
+}

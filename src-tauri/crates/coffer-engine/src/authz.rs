@@ -72,16 +72,43 @@ pub(crate) fn qualified_action(action: &str) -> String {
     format!("{service}:{action}")
 }
 
-/// The identity-side facts about a caller, loaded once per evaluation.
+/// Parses a stored identity policy, keeping a failure as its message.
+fn parse_identity_policy(doc: &str) -> std::result::Result<Policy, String> {
+    Policy::parse(doc, PolicyKind::Identity).map_err(|e| e.message)
+}
+
+/// The identity-side facts about a caller: its row, tags and every identity policy that
+/// applies to it, parsed (a document that no longer parses is kept as its error, which
+/// denies access when evaluated). Cached per identity generation (`identity_cache`).
 pub(crate) struct Caller {
     row: PrincipalRow,
     tags: Vec<(String, String)>,
-    policies: Vec<(String, String)>,
+    policies: Vec<(String, std::result::Result<Policy, String>)>,
 }
 
 impl Engine {
-    /// Loads a principal and every identity policy that applies to it.
-    pub(crate) async fn load_caller(&self, op: &mut Op<'_>, arn: &str) -> Result<Option<Caller>> {
+    /// The principal `arn` with every identity policy that applies to it, from the cache
+    /// when the identity tables have not changed since it was loaded.
+    pub(crate) async fn load_caller(
+        &self,
+        op: &mut Op<'_>,
+        arn: &str,
+    ) -> Result<Option<std::sync::Arc<Caller>>> {
+        let generation = coffer_store::iam_generation(op.tx.conn()).await?;
+        if let Some(caller) = self.inner.identity_cache.caller(generation, arn) {
+            return Ok(Some(caller));
+        }
+        let Some(caller) = self.load_caller_uncached(op, arn).await? else {
+            return Ok(None);
+        };
+        let caller = std::sync::Arc::new(caller);
+        self.inner
+            .identity_cache
+            .put_caller(generation, arn, caller.clone());
+        Ok(Some(caller))
+    }
+
+    async fn load_caller_uncached(&self, op: &mut Op<'_>, arn: &str) -> Result<Option<Caller>> {
         let conn = op.tx.conn();
         let Some(row) = coffer_store::find_principal_by_arn(conn, arn).await? else {
             return Ok(None);
@@ -99,10 +126,10 @@ impl Engine {
                 } else {
                     format!("{}/{}", holder.arn, name)
                 };
-                policies.push((label, doc));
+                policies.push((label, parse_identity_policy(&doc)));
             }
             for m in coffer_store::attached_policies(conn, holder.id).await? {
-                policies.push((m.arn, m.document));
+                policies.push((m.arn, parse_identity_policy(&m.document)));
             }
         }
         Ok(Some(Caller {
@@ -162,20 +189,16 @@ impl Engine {
         for (k, values) in extra {
             req.set_values(k, values.iter().cloned());
         }
-        let mut parsed = Vec::with_capacity(caller.policies.len());
-        for (name, doc) in &caller.policies {
-            let p = Policy::parse(doc, PolicyKind::Identity).map_err(|e| {
+        let mut named = Vec::with_capacity(caller.policies.len());
+        for (name, parsed) in &caller.policies {
+            let policy = parsed.as_ref().map_err(|message| {
                 Error::new(
                     ErrorCode::AccessDenied,
-                    format!("The identity policy {name} no longer parses ({}); access is denied until it is fixed.", e.message),
+                    format!("The identity policy {name} no longer parses ({message}); access is denied until it is fixed."),
                 )
             })?;
-            parsed.push((name.as_str(), p));
+            named.push(NamedPolicy { name, policy });
         }
-        let named: Vec<NamedPolicy> = parsed
-            .iter()
-            .map(|(name, policy)| NamedPolicy { name, policy })
-            .collect();
         let resource_policy = match secret.and_then(|(s, _)| s.resource_policy.as_deref()) {
             Some(doc) => Some(Policy::parse(doc, PolicyKind::Resource).map_err(|e| {
                 Error::new(

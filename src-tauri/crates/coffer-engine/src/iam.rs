@@ -15,6 +15,8 @@ use rand::Rng;
 
 use crate::clock::from_millis;
 use crate::error::{Error, ErrorCode, Result};
+use crate::identity_cache::VerifiedKey;
+use crate::keyring::Keyring;
 use crate::secrets::Tag;
 use crate::{Engine, Op, RequestContext};
 
@@ -884,10 +886,12 @@ impl Engine {
     }
 
     /// Looks up an active access key for request signing: the owner's ARN and the secret.
-    /// Reads the row every time, so a deactivated or deleted key fails at once. `None` for
-    /// an unknown or inactive key (the caller answers UnrecognizedClientException).
+    /// A deactivated or deleted key fails on the next request: the verification is cached
+    /// only for the identity generation it was made under (see `identity_cache`). `None`
+    /// for an unknown or inactive key (the caller answers UnrecognizedClientException).
     pub async fn authenticate(&self, access_key_id: &str) -> Result<Option<Credential>> {
         let keys = self.keyring()?;
+        let cache = &self.inner.identity_cache;
         let mut conn = self
             .inner
             .store
@@ -895,14 +899,42 @@ impl Engine {
             .acquire()
             .await
             .map_err(Error::internal)?;
-        let Some(key) = coffer_store::find_access_key(&mut conn, access_key_id).await? else {
+        let generation = coffer_store::iam_generation(&mut conn).await?;
+        let verified = match cache.key(generation, access_key_id) {
+            Some(verified) => verified,
+            None => {
+                drop(conn);
+                // The generation and the key must come from one snapshot.
+                let mut tx = self.inner.store.begin_read().await?;
+                let generation = coffer_store::iam_generation(&mut tx).await?;
+                let verified = self
+                    .verify_access_key(&mut tx, &keys, access_key_id)
+                    .await?;
+                tx.commit().await.map_err(Error::internal)?;
+                cache.put_key(generation, access_key_id, verified.clone());
+                verified
+            }
+        };
+        Ok(verified.map(|v| Credential {
+            principal_arn: v.principal_arn,
+            secret_access_key: v.secret,
+        }))
+    }
+
+    /// Loads and unseals an access key; `None` when it does not authenticate.
+    async fn verify_access_key(
+        &self,
+        conn: &mut coffer_store::SqliteConnection,
+        keys: &Keyring,
+        access_key_id: &str,
+    ) -> Result<Option<VerifiedKey>> {
+        let Some(key) = coffer_store::find_access_key(conn, access_key_id).await? else {
             return Ok(None);
         };
         if key.status != "Active" {
             return Ok(None);
         }
-        let Some(owner) = coffer_store::find_principal_by_id(&mut conn, key.principal_id).await?
-        else {
+        let Some(owner) = coffer_store::find_principal_by_id(conn, key.principal_id).await? else {
             return Ok(None);
         };
         let secret = keys
@@ -915,9 +947,9 @@ impl Engine {
                     "An access key's sealed secret does not decrypt.",
                 )
             })?;
-        Ok(Some(Credential {
+        Ok(Some(VerifiedKey {
             principal_arn: owner.arn,
-            secret_access_key: secret,
+            secret,
         }))
     }
 }

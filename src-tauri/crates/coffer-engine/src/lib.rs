@@ -22,6 +22,7 @@ mod error;
 pub mod filter;
 mod group_commit;
 mod iam;
+mod identity_cache;
 mod keyring;
 mod kms;
 pub mod rotation;
@@ -72,6 +73,8 @@ struct Inner {
     audit_head: std::sync::Mutex<Option<(i64, Vec<u8>)>>,
     /// Reads' audit events waiting for a shared commit.
     group_commit: GroupCommit,
+    /// Callers and verified access keys, valid for one identity generation.
+    identity_cache: identity_cache::IdentityCache,
     /// Rotators, the API endpoint for them, and the scheduler's wake-up.
     rotation: rotation::RotationRuntime,
 }
@@ -208,6 +211,7 @@ impl Engine {
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
                 group_commit: GroupCommit::new(),
+                identity_cache: Default::default(),
                 rotation: rotation::RotationRuntime::default(),
             }),
         };
@@ -253,6 +257,7 @@ impl Engine {
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
                 group_commit: GroupCommit::new(),
+                identity_cache: Default::default(),
                 rotation: rotation::RotationRuntime::default(),
             }),
         })
@@ -281,6 +286,7 @@ impl Engine {
     /// Drops every key from memory. Operations then fail with `StoreSealedException`.
     pub fn seal(&self) {
         *self.inner.keyring.write().expect("keyring lock") = None;
+        self.inner.identity_cache.clear();
     }
 
     /// True while no keys are in memory.

@@ -408,6 +408,15 @@ pub async fn insert_access_key(c: &mut SqliteConnection, k: &AccessKeyRow) -> Re
     Ok(())
 }
 
+/// The identity generation: a counter the store's triggers bump on every change to
+/// principals, their tags, group memberships, policies, attachments and access keys.
+/// Equal values in two snapshots mean the identity tables are the same.
+pub async fn iam_generation(c: &mut SqliteConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT n FROM iam_generation WHERE id = 1")
+        .fetch_one(c)
+        .await?)
+}
+
 /// Finds an access key.
 pub async fn find_access_key(c: &mut SqliteConnection, id: &str) -> Result<Option<AccessKeyRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(

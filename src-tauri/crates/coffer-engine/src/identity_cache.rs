@@ -1,0 +1,110 @@
+//! A cache of what the engine derives from the identity tables, so a request signed by a
+//! known key costs no identity queries and no policy parsing.
+//!
+//! Entries are valid for one *identity generation*: a counter the store's triggers bump on
+//! every change to principals, tags, memberships, policies, attachments and access keys
+//! (also changes made by another process on the same file). Each lookup passes the
+//! generation it read in its own snapshot, and an entry is returned only to a lookup of the
+//! generation it was built under (any other generation empties the cache first). So a
+//! cached decision is always the one a fresh load in the same snapshot would produce — a
+//! deactivated key or a removed statement takes effect on the very next request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::SecretBytes;
+use crate::authz::Caller;
+
+/// Entries past this count empty the cache (an unbounded number of distinct callers must
+/// not grow memory without limit; rebuilding is cheap).
+const MAX_ENTRIES: usize = 10_000;
+
+/// An access key that authenticates, as the engine verified it.
+#[derive(Clone)]
+pub(crate) struct VerifiedKey {
+    /// The owner's ARN.
+    pub principal_arn: String,
+    /// The unsealed secret access key.
+    pub secret: SecretBytes,
+}
+
+#[derive(Default)]
+struct Entries {
+    generation: Option<i64>,
+    callers: HashMap<String, Arc<Caller>>,
+    /// `None` = the key id does not authenticate (unknown or inactive).
+    keys: HashMap<String, Option<VerifiedKey>>,
+}
+
+impl Entries {
+    /// Makes the entries belong to `generation`, dropping them if they do not.
+    fn at(&mut self, generation: i64) -> &mut Entries {
+        if self.generation != Some(generation) {
+            self.callers.clear();
+            self.keys.clear();
+            self.generation = Some(generation);
+        }
+        self
+    }
+
+    fn room(&mut self) {
+        if self.callers.len() + self.keys.len() >= MAX_ENTRIES {
+            self.callers.clear();
+            self.keys.clear();
+        }
+    }
+}
+
+/// Callers and verified access keys, valid for one identity generation.
+#[derive(Default)]
+pub(crate) struct IdentityCache {
+    entries: Mutex<Entries>,
+}
+
+impl std::fmt::Debug for IdentityCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityCache").finish_non_exhaustive()
+    }
+}
+
+impl IdentityCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        // A panic while holding the lock leaves plain maps behind: still usable.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cached caller `arn` as of `generation`.
+    pub fn caller(&self, generation: i64, arn: &str) -> Option<Arc<Caller>> {
+        self.lock().at(generation).callers.get(arn).cloned()
+    }
+
+    /// Remembers a caller loaded under `generation`.
+    pub fn put_caller(&self, generation: i64, arn: &str, caller: Arc<Caller>) {
+        let mut e = self.lock();
+        let e = e.at(generation);
+        e.room();
+        e.callers.insert(arn.to_owned(), caller);
+    }
+
+    /// The cached verification of `access_key_id` as of `generation`: `Some(None)` means
+    /// known not to authenticate.
+    pub fn key(&self, generation: i64, access_key_id: &str) -> Option<Option<VerifiedKey>> {
+        self.lock().at(generation).keys.get(access_key_id).cloned()
+    }
+
+    /// Remembers the verification of `access_key_id` under `generation`.
+    pub fn put_key(&self, generation: i64, access_key_id: &str, key: Option<VerifiedKey>) {
+        let mut e = self.lock();
+        let e = e.at(generation);
+        e.room();
+        e.keys.insert(access_key_id.to_owned(), key);
+    }
+
+    /// Forgets everything (sealing: no unsealed key secret may stay in memory).
+    pub fn clear(&self) {
+        let mut e = self.lock();
+        e.callers.clear();
+        e.keys.clear();
+        e.generation = None;
+    }
+}
