@@ -1,12 +1,14 @@
 //! The host clipboard behind the auto-clear guard (see `lib/clipboard-guard.ts`).
-import { clear, readText, writeText } from "@tauri-apps/plugin-clipboard-manager";
+import { readText, writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { createClipboardGuard } from "@/lib/clipboard-guard";
 import { toIpcError } from "./client";
 
 const guard = createClipboardGuard({
   write: (text) => writeText(text),
   read: () => readText(),
-  clear: () => clear(),
+  // Overwriting with "" needs only the write permission the window already has (no
+  // clipboard-manager:allow-clear grant).
+  clear: () => writeText(""),
 });
 
 /** Copies `text` and clears it after `clearAfterSeconds` if the clipboard still holds it. */

@@ -39,7 +39,12 @@ export function createClipboardGuard(port: ClipboardPort): ClipboardGuard {
       // Unreadable (empty, or an image): it is not our text, so leave it.
       return;
     }
-    if (current === ours) await port.clear();
+    if (current !== ours) return;
+    try {
+      await port.clear();
+    } catch {
+      // Refused or failed: nothing more to do from a timer; the value stays until overwritten.
+    }
   };
 
   return {
