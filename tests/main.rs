@@ -23,3 +23,7 @@ mod tamper;
 // CLI and API.
 // -- cli modules --
 mod api_sdk;
+
+// Rotation against real PostgreSQL and MariaDB servers; custom-command rotators.
+mod dbservers;
+mod rotation_db;

@@ -286,7 +286,10 @@ impl DatabaseRotator {
                 GetSecretValueInput {
                     secret_id: secret_id.to_owned(),
                     version_id: version_id.map(str::to_owned),
-                    version_stage: Some(stage.to_owned()),
+                    // By version id alone: the token's version is the pending one even after
+                    // the engine has moved AWSPENDING off it at the end of a rotation, and
+                    // asking for a version that lacks the label is an error, not "absent".
+                    version_stage: version_id.is_none().then(|| stage.to_owned()),
                 },
             )
             .await;

@@ -16,6 +16,7 @@ use coffer_engine::rotation::{FunctionDefinition, Rotator, RotatorRegistry};
 
 mod command;
 mod database;
+mod generated;
 mod mysql;
 mod postgres;
 pub mod scram;
@@ -25,6 +26,7 @@ pub use database::{
     CLONE_SUFFIX, Credentials, DatabaseRotator, EXCLUDED_CHARACTERS, Strategy, TlsMode,
     alternate_username, kind,
 };
+pub use generated::{GENERATED_VALUE, GeneratedValueRotator};
 
 /// PostgreSQL, changing the user's own password.
 pub const POSTGRESQL_SINGLE_USER: &str = "coffer-postgresql-single-user";
@@ -56,6 +58,7 @@ pub fn mysql(strategy: Strategy) -> DatabaseRotator {
 /// Builds the registry of every built-in rotator plus the custom-command factory.
 pub fn registry() -> RotatorRegistry {
     RotatorRegistry::new()
+        .with_builtin(GENERATED_VALUE, Arc::new(GeneratedValueRotator::new()))
         .with_builtin(
             POSTGRESQL_SINGLE_USER,
             Arc::new(postgresql(Strategy::SingleUser)),
@@ -78,6 +81,7 @@ mod tests {
     #[test]
     fn registry_names() {
         let r = registry();
+        assert!(r.builtin(GENERATED_VALUE).is_some());
         for name in BUILTIN_NAMES {
             assert!(r.builtin(name).is_some(), "{name}");
         }
