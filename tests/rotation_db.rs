@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use coffer_engine::password::PasswordRules;
 use coffer_engine::rotation::{
-    ApiAccess, FunctionDefinition, RotationEvent, RotationFailure, RotationStep, Rotator,
+    ApiAccess, FunctionDefinition, RotateSecretInput, RotationEvent, RotationFailure,
+    RotationRules, RotationRun, RotationStep, Rotator,
 };
 use coffer_engine::{
     AWSCURRENT, AWSPENDING, AWSPREVIOUS, CreateSecretInput, GetSecretValueInput,
@@ -331,6 +332,61 @@ async fn postgres_single_user_rotation_changes_the_password_and_never_logs_it() 
         "the new password is in the server log"
     );
     assert!(!log.contains(&pw2), "the new password is in the server log");
+}
+
+/// The whole path as `aws secretsmanager rotate-secret` takes it: RotateSecret with the
+/// built-in's Lambda ARN creates the value-less AWSPENDING placeholder, and the engine's
+/// rotation job drives the registered PostgreSQL rotator through the four steps.
+#[tokio::test]
+async fn postgres_rotation_through_rotate_secret_and_the_engine_job() {
+    let pg = dbservers::postgres();
+    pg_user("pgengine", "Initial-Pass-11").await;
+    let store = TestStore::new().await;
+    store.engine.set_rotators(coffer_rotators::registry());
+    let arn = create(
+        &store,
+        "db/pgengine",
+        &pg_secret(pg.port, "pgengine", "Initial-Pass-11"),
+    )
+    .await;
+    let out = store
+        .engine
+        .rotate_secret(
+            &ctx(),
+            RotateSecretInput {
+                secret_id: arn.clone(),
+                client_request_token: Some(token("pgengine")),
+                rotation_lambda_arn: Some(format!(
+                    "arn:aws:lambda:us-east-1:123456789012:function:{}",
+                    coffer_rotators::POSTGRESQL_SINGLE_USER
+                )),
+                rotation_rules: Some(RotationRules {
+                    automatically_after_days: Some(30),
+                    ..Default::default()
+                }),
+                rotate_immediately: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.version_id, token("pgengine"));
+    let run = store.engine.run_rotation(&ctx(), &arn).await.unwrap();
+    assert_eq!(
+        run,
+        RotationRun::Succeeded {
+            version_id: token("pgengine")
+        }
+    );
+    let cur = value(&store, &arn, AWSCURRENT).await;
+    assert_ne!(s(&cur, "password"), "Initial-Pass-11");
+    assert_eq!(
+        pg_login(pg.port, "pgengine", &s(&cur, "password")).await,
+        Login::Ok
+    );
+    assert_eq!(
+        pg_login(pg.port, "pgengine", "Initial-Pass-11").await,
+        Login::AuthFailed
+    );
 }
 
 #[tokio::test]
