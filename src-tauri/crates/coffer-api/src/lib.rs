@@ -7,6 +7,7 @@
 //! policies and access keys (in the JSON the AWS CLI prints for IAM). Serialization happens here and only
 //! here: engine types are never `Serialize`.
 
+pub mod app;
 pub mod audit;
 pub mod iam;
 pub mod kms;

@@ -1,0 +1,149 @@
+//! The shell's one piece of state: the store (absent before the first run, sealed or
+//! unsealed), the UI-lock flag, and where the settings live.
+//!
+//! `Engine` is a cheap clone over an `Arc`, so commands clone it out of the lock and never
+//! hold the lock across an engine call. The engine is opened lazily on the first command,
+//! so a missing or broken store never keeps the window from showing.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use coffer_api::app::{self, AppError, AppResult, StoreStatus};
+use coffer_engine::{Engine, RequestContext, Source};
+use tokio::sync::Mutex;
+
+/// Everything the commands share.
+#[derive(Debug)]
+pub struct AppState {
+    store_path: PathBuf,
+    settings_path: PathBuf,
+    /// `None` until a store exists and has been opened.
+    engine: Mutex<Option<Engine>>,
+    /// The UI lock: hides the data without sealing (the engine keeps serving).
+    ui_locked: AtomicBool,
+}
+
+impl AppState {
+    /// State for the store at `store_path`, with settings at `settings_path`.
+    pub fn new(store_path: PathBuf, settings_path: PathBuf) -> AppState {
+        AppState {
+            store_path,
+            settings_path,
+            engine: Mutex::new(None),
+            ui_locked: AtomicBool::new(true),
+        }
+    }
+
+    /// The store file.
+    pub fn store_path(&self) -> &Path {
+        &self.store_path
+    }
+
+    /// The settings file.
+    pub fn settings_path(&self) -> &Path {
+        &self.settings_path
+    }
+
+    /// Every UI request is the account root, from the UI (audited as such).
+    pub fn context() -> RequestContext {
+        RequestContext::root(Source::Ui)
+    }
+
+    /// The engine, opening the store on first use; `None` when there is no store yet.
+    pub async fn engine(&self) -> AppResult<Option<Engine>> {
+        let mut slot = self.engine.lock().await;
+        if slot.is_none() {
+            *slot = app::open_store(&self.store_path).await?;
+        }
+        Ok(slot.clone())
+    }
+
+    /// The engine for a data command: refused with `NoStore`, `Sealed` or `Locked`.
+    pub async fn open_engine(&self) -> AppResult<Engine> {
+        let engine = self
+            .engine()
+            .await?
+            .ok_or_else(|| AppError::no_store(&self.store_path.display().to_string()))?;
+        if engine.is_sealed() {
+            return Err(coffer_engine::Error::new(
+                coffer_engine::ErrorCode::StoreSealed,
+                "The Coffer store is sealed. Unseal it with the master password first.",
+            )
+            .into());
+        }
+        if self.ui_locked.load(Ordering::SeqCst) {
+            return Err(AppError::locked());
+        }
+        Ok(engine)
+    }
+
+    /// The status the UI starts from.
+    pub async fn status(&self) -> AppResult<StoreStatus> {
+        let engine = self.engine().await?;
+        Ok(app::store_status(
+            &self.store_path,
+            engine.as_ref(),
+            self.ui_locked.load(Ordering::SeqCst),
+        ))
+    }
+
+    /// First run: creates the store, which starts unsealed and unlocked.
+    pub async fn create_store(&self, req: app::CreateStoreRequest) -> AppResult<StoreStatus> {
+        {
+            let mut slot = self.engine.lock().await;
+            if slot.is_some() {
+                return Err(AppError::new(
+                    "StoreUnavailableException",
+                    format!("A store already exists at {}.", self.store_path.display()),
+                ));
+            }
+            *slot = Some(app::create_store(&self.store_path, req).await?);
+        }
+        self.ui_locked.store(false, Ordering::SeqCst);
+        self.status().await
+    }
+
+    /// Unseals (or, when unsealed, checks the password) and clears the UI lock.
+    pub async fn unlock(&self, req: app::UnlockRequest) -> AppResult<StoreStatus> {
+        let engine = self
+            .engine()
+            .await?
+            .ok_or_else(|| AppError::no_store(&self.store_path.display().to_string()))?;
+        app::unseal(&engine, req).await?;
+        self.ui_locked.store(false, Ordering::SeqCst);
+        self.status().await
+    }
+
+    /// Locks the UI; the engine stays unsealed.
+    pub async fn lock(&self) -> AppResult<StoreStatus> {
+        self.ui_locked.store(true, Ordering::SeqCst);
+        self.status().await
+    }
+
+    /// Drops every key (and locks the UI).
+    pub async fn seal(&self) -> AppResult<StoreStatus> {
+        self.ui_locked.store(true, Ordering::SeqCst);
+        if let Some(engine) = self.engine().await? {
+            engine.seal();
+        }
+        self.status().await
+    }
+
+    /// Closes the store on exit: writes the audit anchor and drops the keys.
+    pub async fn close(&self) {
+        if let Some(engine) = self.engine.lock().await.take() {
+            engine.close().await;
+        }
+    }
+}
+
+/// The store file: `$COFFER_STORE` when set, else `coffer/coffer.db` in the OS data folder.
+pub fn default_store_path() -> PathBuf {
+    match std::env::var_os("COFFER_STORE") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => dirs::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("coffer")
+            .join("coffer.db"),
+    }
+}

@@ -1,0 +1,366 @@
+//! The shell through Tauri's mock runtime: real IPC requests go through the ACL and the
+//! invoke handler to the commands, on a real store in a temp folder.
+//!
+//! What is proven here: a window without a grant is refused (and a window granted one
+//! command gets only that one); the main window's capability grants exactly the app's
+//! commands; a store is created, locked, unlocked, sealed and unsealed through the
+//! commands; and the committed TypeScript bindings are what the Rust DTOs generate.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use coffer_desktop::AppState;
+use serde_json::{Value, json};
+use tauri::Manager;
+use tauri::ipc::{CallbackFn, CapabilityBuilder, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The app as `run()` builds it, minus the plugins (they need a real desktop session).
+fn app(dir: &Path) -> App<MockRuntime> {
+    let builder = coffer_desktop::specta_builder::<MockRuntime>();
+    mock_builder()
+        .invoke_handler(builder.invoke_handler())
+        .manage(AppState::new(
+            dir.join("coffer.db"),
+            dir.join("settings.json"),
+        ))
+        .build(tauri::generate_context!())
+        .expect("the mock app builds")
+}
+
+fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
+    WebviewWindowBuilder::new(app, label, WebviewUrl::default())
+        .build()
+        .expect("the mock window builds")
+}
+
+/// Invokes `cmd` from `w` as the webview would; `Err` carries the rejection value.
+fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("a JSON response"))
+}
+
+fn ok(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+    invoke(w, cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+}
+
+/// The `{code, message}` of a command's error.
+fn err_code(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> String {
+    match invoke(w, cmd, args) {
+        Ok(v) => panic!("{cmd} succeeded: {v}"),
+        Err(e) => {
+            assert!(e["message"].is_string(), "{cmd}: not an IpcError: {e}");
+            e["code"].as_str().expect("a code").to_owned()
+        }
+    }
+}
+
+fn acl_refusal(r: Result<Value, Value>) -> String {
+    match r {
+        Ok(v) => panic!("the command ran: {v}"),
+        Err(Value::String(s)) => s,
+        Err(other) => panic!("not an ACL refusal: {other}"),
+    }
+}
+
+#[test]
+fn commands_need_a_grant_per_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let main = window(&app, "main");
+    let intruder = window(&app, "intruder");
+    app.add_capability(
+        CapabilityBuilder::new("store-status-only")
+            .window("restricted")
+            .permission("allow-store-status"),
+    )
+    .unwrap();
+    let restricted = window(&app, "restricted");
+
+    // The main window is granted its commands.
+    let status = ok(&main, "store_status", json!({}));
+    assert_eq!(status["exists"], json!(false));
+    assert_eq!(
+        err_code(&main, "list_secrets", json!({"req": {}})),
+        "NoStore"
+    );
+
+    // A window no capability names gets nothing.
+    let refusal = acl_refusal(invoke(&intruder, "store_status", json!({})));
+    assert!(refusal.contains("not allowed"), "{refusal}");
+
+    // A window granted one command gets that one only.
+    assert_eq!(
+        ok(&restricted, "store_status", json!({}))["exists"],
+        json!(false)
+    );
+    let refusal = acl_refusal(invoke(&restricted, "list_secrets", json!({"req": {}})));
+    assert!(refusal.contains("not allowed"), "{refusal}");
+    let refusal = acl_refusal(invoke(
+        &restricted,
+        "create_store",
+        json!({"req": {"password": "pw"}}),
+    ));
+    assert!(refusal.contains("not allowed"), "{refusal}");
+    assert!(!dir.path().join("coffer.db").exists());
+}
+
+fn commands_txt() -> BTreeSet<String> {
+    std::fs::read_to_string(manifest_dir().join("commands.txt"))
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn main_capability_grants_exactly_the_registered_commands() {
+    let bindings = coffer_desktop::bindings_text().unwrap();
+    let registered: BTreeSet<String> = bindings
+        .split("TAURI_INVOKE(\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(registered, commands_txt(), "commands.txt vs the builder");
+
+    let cap: Value = serde_json::from_str(
+        &std::fs::read_to_string(manifest_dir().join("capabilities/main.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cap["windows"], json!(["main"]));
+    let conf: Value = serde_json::from_str(
+        &std::fs::read_to_string(manifest_dir().join("tauri.conf.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        conf["identifier"],
+        json!(coffer_desktop::settings::IDENTIFIER)
+    );
+    assert_eq!(conf["app"]["security"]["capabilities"], json!(["main"]));
+    let csp = conf["app"]["security"]["csp"].as_str().unwrap();
+    assert!(
+        !csp.contains("http://") || csp.ends_with("connect-src ipc: http://ipc.localhost"),
+        "{csp}"
+    );
+    assert!(!csp.contains("https:") && !csp.contains('*'), "{csp}");
+    let granted: BTreeSet<String> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    assert_eq!(
+        granted, registered,
+        "capabilities/main.json vs the commands"
+    );
+    // Nothing broad: no fs, shell or http plugin, no core:default.
+    for p in cap["permissions"].as_array().unwrap() {
+        let p = p.as_str().unwrap();
+        for banned in ["fs:", "shell:", "http:", "core:default", "opener:"] {
+            assert!(!p.starts_with(banned), "{p}");
+        }
+    }
+}
+
+#[test]
+fn store_create_lock_unlock_seal_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let w = window(&app, "main");
+
+    assert_eq!(
+        err_code(&w, "unlock", json!({"req": {"password": "x"}})),
+        "NoStore"
+    );
+    let st = ok(
+        &w,
+        "create_store",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    assert_eq!(st["exists"], json!(true));
+    assert_eq!(st["sealed"], json!(false));
+    assert_eq!(st["locked"], json!(false));
+    assert_eq!(st["accountId"], json!("123456789012"));
+    assert!(dir.path().join("coffer.db").exists());
+    assert_eq!(
+        err_code(&w, "create_store", json!({"req": {"password": "again"}})),
+        "StoreUnavailableException"
+    );
+
+    let created = ok(
+        &w,
+        "create_secret",
+        json!({"req": {"name": "app/db", "secretString": "{\"user\":\"app\",\"password\":\"one\"}",
+                        "tags": [{"key": "team", "value": "core"}]}}),
+    );
+    let v1 = created["versionId"].as_str().unwrap().to_owned();
+    let v2 = ok(
+        &w,
+        "put_secret_value",
+        json!({"req": {"secretId": "app/db", "secretString": "{\"user\":\"app\",\"password\":\"two\",\"port\":5432}"}}),
+    )["versionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = ok(&w, "list_secrets", json!({"req": {"search": "core"}}));
+    assert_eq!(page["secrets"][0]["name"], json!("app/db"));
+    assert_eq!(
+        page["secrets"][0]["createdDate"].as_str().unwrap().len(),
+        24
+    );
+
+    // The diff by key, masked and then revealed.
+    let diff = ok(
+        &w,
+        "diff_versions",
+        json!({"req": {"secretId": "app/db", "fromVersionId": v1, "toVersionId": v2, "reveal": false}}),
+    );
+    assert_eq!(diff["kind"], json!("json"));
+    assert_eq!(
+        diff["entries"],
+        json!([
+            {"key": "password", "change": "changed", "before": null, "after": null},
+            {"key": "port", "change": "added", "before": null, "after": null},
+            {"key": "user", "change": "unchanged", "before": null, "after": null},
+        ])
+    );
+    let diff = ok(
+        &w,
+        "diff_versions",
+        json!({"req": {"secretId": "app/db", "fromVersionId": v1, "toVersionId": v2, "reveal": true}}),
+    );
+    assert_eq!(diff["entries"][0]["after"], json!("\"two\""));
+
+    // Roll back: AWSCURRENT back to v1.
+    ok(
+        &w,
+        "move_staging_label",
+        json!({"req": {"secretId": "app/db", "label": "AWSCURRENT", "moveToVersionId": v1, "removeFromVersionId": v2}}),
+    );
+    let value = ok(
+        &w,
+        "get_secret_value",
+        json!({"req": {"secretId": "app/db"}}),
+    );
+    assert_eq!(value["versionId"], json!(v1));
+
+    // Lock: data commands refuse; the status says so; a wrong password keeps it locked.
+    let st = ok(&w, "lock", json!({}));
+    assert_eq!(
+        (st["locked"].clone(), st["sealed"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(err_code(&w, "list_secrets", json!({"req": {}})), "Locked");
+    assert_eq!(err_code(&w, "list_keys", json!({})), "Locked");
+    assert_eq!(
+        err_code(&w, "unlock", json!({"req": {"password": "wrong"}})),
+        "WrongPassword"
+    );
+    assert_eq!(err_code(&w, "list_secrets", json!({"req": {}})), "Locked");
+    let st = ok(
+        &w,
+        "unlock",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    assert_eq!(st["locked"], json!(false));
+    assert_eq!(
+        ok(&w, "list_secrets", json!({"req": {}}))["secrets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Seal: keys leave memory; unseal brings them back.
+    let st = ok(&w, "seal", json!({}));
+    assert_eq!(st["sealed"], json!(true));
+    assert_eq!(err_code(&w, "list_secrets", json!({"req": {}})), "Sealed");
+    ok(
+        &w,
+        "unlock",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    assert_eq!(
+        ok(
+            &w,
+            "get_secret_value",
+            json!({"req": {"secretId": "app/db", "versionId": v2}})
+        )["secretString"],
+        json!("{\"user\":\"app\",\"password\":\"two\",\"port\":5432}")
+    );
+
+    // The UI's reads are audited as the root from the UI.
+    let events = ok(
+        &w,
+        "list_audit_events",
+        json!({"req": {"action": "GetSecretValue"}}),
+    );
+    let e = &events["events"][0];
+    assert_eq!(
+        (e["source"].clone(), e["principal"].clone()),
+        (json!("ui"), json!("root"))
+    );
+    assert!(
+        ok(&w, "verify_audit_chain", json!({}))["ok"]
+            .as_bool()
+            .unwrap()
+    );
+
+    // Settings live in the file the state names.
+    let s = ok(
+        &w,
+        "set_settings",
+        json!({"req": {"autoLockMinutes": 0, "clipboardClearSeconds": 20, "theme": "dark"}}),
+    );
+    assert_eq!(s["theme"], json!("dark"));
+    assert_eq!(
+        ok(&w, "get_settings", json!({}))["clipboardClearSeconds"],
+        json!(20)
+    );
+    assert!(dir.path().join("settings.json").exists());
+
+    // A framework-level argument error arrives as a string, not an IpcError.
+    assert!(
+        invoke(&w, "list_secrets", json!({"req": {"maxResults": "many"}}))
+            .unwrap_err()
+            .is_string()
+    );
+
+    tauri::async_runtime::block_on(app.state::<AppState>().close());
+}
+
+#[test]
+fn committed_bindings_match_the_rust_dtos() {
+    let generated = coffer_desktop::bindings_text().unwrap();
+    let path = manifest_dir().join(coffer_desktop::BINDINGS_PATH);
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "{} is out of date with the Rust DTOs: run `make bindings` (cargo run -p coffer-desktop -- --export-bindings ui/src/ipc/bindings.ts) and commit it",
+        path.display()
+    );
+    assert!(
+        !generated.contains("bigint"),
+        "a 64-bit integer crosses the wire"
+    );
+}
