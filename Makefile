@@ -8,7 +8,7 @@ STORE ?= $(HOME)/.local/share/coffer/coffer.db
 PYENV := $(CURDIR)/target/pyenv
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run test check-tools fmt fmt-check clippy layering unit python-deps bench bench-api clean
+.PHONY: run test check-tools fmt fmt-check clippy layering unit python-deps bench bench-api bench-scheduler clean
 
 ## run: open Coffer on the embedded store in the OS data dir (the `coffer` CLI until the
 ## desktop app lands; creates the store on first use).
@@ -88,6 +88,11 @@ db-servers:
 ## bench: engine throughput vs raw SQLite, GetSecretValue cost, ListSecrets at 100k.
 bench:
 	$(CARGO) bench --bench engine
+
+## bench-scheduler: rotation scheduler with 100,000 scheduled secrets (next-due lookup vs a
+## full scan; idle CPU vs no scheduler).
+bench-scheduler:
+	$(CARGO) bench --bench scheduler
 
 ## bench-api: GetSecretValue over HTTP with wrk (10 s), Coffer against moto_server.
 bench-api: python-deps

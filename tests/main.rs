@@ -12,6 +12,7 @@ mod engine_idempotency;
 mod engine_labels;
 mod engine_lifecycle;
 mod engine_list;
+mod engine_rotation;
 mod engine_support;
 
 // Tamper, canary and crash tests.
@@ -27,3 +28,7 @@ mod api_sdk;
 // Rotation against real PostgreSQL and MariaDB servers; custom-command rotators.
 mod dbservers;
 mod rotation_db;
+
+// Rotation: schedules and the scheduler.
+mod rotation_schedule;
+mod rotation_scheduler;

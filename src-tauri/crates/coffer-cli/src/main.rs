@@ -12,6 +12,7 @@
 //! arguments, 1 anything else (missing store, unreadable password file…), 2 usage.
 
 mod keyring;
+mod rotation_cmd;
 mod shorthand;
 
 use std::io::IsTerminal;
@@ -90,6 +91,17 @@ enum Command {
     DeleteResourcePolicy(SecretIdArgs),
     /// ValidateResourcePolicy: check a resource policy without attaching it.
     ValidateResourcePolicy(ValidateResourcePolicyArgs),
+    /// RotateSecret: set the rotator and schedule, and rotate now (unless
+    /// --no-rotate-immediately).
+    RotateSecret(rotation_cmd::RotateSecretArgs),
+    /// CancelRotateSecret: turn rotation off.
+    CancelRotateSecret(SecretIdArgs),
+    /// Rotation status, history, next run times, run now.
+    #[command(subcommand)]
+    Rotation(rotation_cmd::RotationCommand),
+    /// Custom rotation functions (the Lambda equivalent).
+    #[command(subcommand)]
+    Lambda(rotation_cmd::LambdaCommand),
     /// Serve the AWS-compatible API (JSON 1.1 + SigV4, and the Secrets Manager Agent
     /// protocol) until SIGINT/SIGTERM.
     Serve(ServeArgs),
@@ -1321,6 +1333,10 @@ async fn dispatch(
             call(engine, ctx, "ValidateResourcePolicy", m).await
         }
         Command::Iam(c) => iam(engine, ctx, c).await,
+        Command::RotateSecret(a) => rotation_cmd::rotate_secret(engine, ctx, a).await,
+        Command::CancelRotateSecret(a) => rotation_cmd::cancel_rotate_secret(engine, ctx, a).await,
+        Command::Rotation(c) => rotation_cmd::rotation(engine, ctx, c).await,
+        Command::Lambda(c) => rotation_cmd::lambda(engine, ctx, c).await,
         Command::Keyring(_) => unreachable!("handled before the store is unsealed"),
         Command::Serve(a) => serve(engine, a).await,
         Command::Audit(AuditCommand::List(f)) => {
@@ -1849,6 +1865,10 @@ async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
         .await
         .map_err(|e| Failure::Other(anyhow!("{e}")))?;
     let scheme = if server.is_tls() { "https" } else { "http" };
+    // Rotation runs in the background while the API serves.
+    engine.set_rotators(coffer_rotators::registry());
+    engine.set_api_endpoint(Some(format!("{scheme}://{}", server.local_addr())));
+    let scheduler = coffer_engine::rotation::Scheduler::start(engine.clone());
     let mut ready = json!({ "Listening": format!("{scheme}://{}", server.local_addr()) });
     if let Some(f) = fingerprint {
         ready["CertificateSha256"] = json!(f);
@@ -1861,6 +1881,7 @@ async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
         .run(shutdown_signal())
         .await
         .map_err(|e| Failure::Other(anyhow!("{e}")))?;
+    scheduler.shutdown().await;
     eprintln!("coffer: stopped");
     Ok(ExitCode::SUCCESS)
 }

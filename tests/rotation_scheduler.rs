@@ -1,0 +1,286 @@
+//! The rotation scheduler on a manual clock: a missed window after a long sleep runs
+//! once; failed steps retry after 10 s doubling to 5 minutes (with up to 10% jitter); it
+//! sleeps until something is due instead of polling (its wake-ups are counted); while the
+//! store is sealed due rotations wait and show as waiting; shutdown is clean.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use coffer_engine::rotation::{
+    RotateSecretInput, RotationEvent, RotationFailure, RotationRules, RotationState, RotationStep,
+    Rotator, Scheduler,
+};
+use coffer_engine::{CreateSecretInput, Password};
+use coffer_rotators::GeneratedValueRotator;
+
+use crate::engine_support::audit_log;
+use crate::support::{PASSWORD, TestStore, root, text};
+
+const GENERATED: &str = "arn:aws:lambda:us-east-1:123456789012:function:coffer-generated-value";
+
+/// Fails setSecret while `failing` is set.
+struct Flaky {
+    inner: GeneratedValueRotator,
+    failing: std::sync::atomic::AtomicBool,
+    calls: AtomicU32,
+}
+
+#[async_trait]
+impl Rotator for Flaky {
+    async fn run_step(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
+        if event.step == RotationStep::SetSecret {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.failing.load(Ordering::SeqCst) {
+                return Err(RotationFailure::new(
+                    "TargetUnreachable",
+                    "connection refused",
+                ));
+            }
+        }
+        self.inner.run_step(event).await
+    }
+}
+
+async fn secret(t: &TestStore, name: &str) {
+    t.engine
+        .create_secret(
+            &root(),
+            CreateSecretInput {
+                name: name.into(),
+                value: Some(text("initial")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn schedule(t: &TestStore, name: &str, lambda: &str, expr: &str, now: bool) {
+    t.engine
+        .rotate_secret(
+            &root(),
+            RotateSecretInput {
+                secret_id: name.into(),
+                rotation_lambda_arn: Some(lambda.into()),
+                rotation_rules: Some(RotationRules {
+                    schedule_expression: Some(expr.into()),
+                    ..Default::default()
+                }),
+                rotate_immediately: Some(now),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn count(t: &TestStore, action: &str) -> usize {
+    audit_log(t)
+        .await
+        .iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
+/// Waits (real time, up to 60 s: every rotation is several fsynced transactions, and a
+/// loaded machine is slow) until `cond` holds.
+async fn until<F, Fut>(what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..3000 {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test]
+async fn a_long_sleep_runs_the_missed_rotation_once() {
+    let t = TestStore::new().await;
+    t.engine.set_rotators(coffer_rotators::registry());
+    secret(&t, "daily").await;
+    schedule(&t, "daily", GENERATED, "rate(1 day)", false).await;
+    let scheduler = Scheduler::start(t.engine.clone());
+    // The laptop sleeps for ten days: ten windows were missed.
+    t.clock.advance(chrono::Duration::days(10));
+    t.engine.wake_scheduler();
+    until("the catch-up rotation", || async {
+        count(&t, "RotationSucceeded").await == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        count(&t, "RotationSucceeded").await,
+        1,
+        "missed windows ran more than once"
+    );
+    assert_eq!(count(&t, "RotationStarted").await, 1);
+    let status = t.engine.rotation_status(&root(), "daily").await.unwrap();
+    assert_eq!(status.state, RotationState::Idle);
+    assert_eq!(status.last_rotated_date, Some(t.engine.now()));
+    assert_eq!(
+        status.next_rotation_date.unwrap().to_rfc3339(),
+        "2026-01-12T00:00:00+00:00",
+        "the next window counts from the catch-up, not from the missed ones"
+    );
+    scheduler.shutdown().await;
+}
+
+#[tokio::test]
+async fn failures_back_off_from_10_seconds_doubling_to_5_minutes() {
+    let t = TestStore::new().await;
+    let flaky = Arc::new(Flaky {
+        inner: GeneratedValueRotator::new(),
+        failing: true.into(),
+        calls: AtomicU32::new(0),
+    });
+    t.engine
+        .set_rotators(coffer_rotators::registry().with_builtin("flaky", flaky.clone()));
+    secret(&t, "db").await;
+    let scheduler = Scheduler::start(t.engine.clone());
+    schedule(
+        &t,
+        "db",
+        "arn:aws:lambda:us-east-1:123456789012:function:flaky",
+        "rate(1 day)",
+        true,
+    )
+    .await;
+    let expected_secs = [10, 20, 40, 80, 160, 300, 300];
+    for (i, secs) in expected_secs.iter().enumerate() {
+        let attempt = i as u32 + 1;
+        until(&format!("attempt {attempt}"), || async {
+            t.engine
+                .rotation_status(&root(), "db")
+                .await
+                .unwrap()
+                .attempts
+                == attempt
+        })
+        .await;
+        let s = t.engine.rotation_status(&root(), "db").await.unwrap();
+        assert_eq!(s.state, RotationState::Failed);
+        let wait = (s.next_attempt_date.unwrap() - t.engine.now()).num_milliseconds();
+        let base = secs * 1000;
+        assert!(
+            (base..=base + base / 10).contains(&wait),
+            "attempt {attempt}: retry after {wait} ms, expected {base} ms + up to 10%"
+        );
+        // Not a moment early: just before the retry is due nothing runs.
+        t.clock.advance(chrono::Duration::milliseconds(wait - 1));
+        t.engine.wake_scheduler();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(flaky.calls.load(Ordering::SeqCst), attempt, "retried early");
+        t.clock.advance(chrono::Duration::milliseconds(1));
+        t.engine.wake_scheduler();
+    }
+    // The target recovers: the next retry completes the rotation.
+    flaky.failing.store(false, Ordering::SeqCst);
+    until("the retry after 7 failures", || async {
+        t.engine
+            .rotation_status(&root(), "db")
+            .await
+            .unwrap()
+            .attempts
+            == 8
+            || count(&t, "RotationSucceeded").await == 1
+    })
+    .await;
+    until("success", || async {
+        count(&t, "RotationSucceeded").await == 1
+    })
+    .await;
+    assert_eq!(count(&t, "RotationFailed").await, 7);
+    assert_eq!(
+        t.engine.rotation_status(&root(), "db").await.unwrap().state,
+        RotationState::Idle
+    );
+    scheduler.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_scheduler_sleeps_until_something_is_due() {
+    let t = TestStore::new().await;
+    t.engine.set_rotators(coffer_rotators::registry());
+    for i in 0..10 {
+        let name = format!("s{i}");
+        secret(&t, &name).await;
+        schedule(&t, &name, GENERATED, "rate(30 days)", false).await;
+    }
+    let scheduler = Scheduler::start(t.engine.clone());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let settled = t.engine.scheduler_wakeups();
+    assert!(
+        settled >= 1 && settled <= 3,
+        "woke {settled} times while planning"
+    );
+    // A second of real time with nothing due: no wake-up at all.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        t.engine.scheduler_wakeups(),
+        settled,
+        "the scheduler polled"
+    );
+    assert_eq!(count(&t, "RotationStarted").await, 0);
+    // A wake-up with nothing due is one pass, not a loop.
+    t.engine.wake_scheduler();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(t.engine.scheduler_wakeups(), settled + 1);
+    // When the windows come, every secret rotates once.
+    t.clock.advance(chrono::Duration::days(30));
+    t.engine.wake_scheduler();
+    until("10 rotations", || async {
+        count(&t, "RotationSucceeded").await == 10
+    })
+    .await;
+    scheduler.shutdown().await;
+}
+
+#[tokio::test]
+async fn while_sealed_due_rotations_wait_and_show_as_waiting() {
+    let t = TestStore::new().await;
+    t.engine.set_rotators(coffer_rotators::registry());
+    secret(&t, "db").await;
+    schedule(&t, "db", GENERATED, "rate(1 day)", false).await;
+    let scheduler = Scheduler::start(t.engine.clone());
+    t.engine.seal();
+    t.clock.advance(chrono::Duration::days(2));
+    t.engine.wake_scheduler();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = t.engine.rotation_status(&root(), "db").await.unwrap();
+    assert_eq!(status.state, RotationState::Waiting);
+    t.engine.unseal(&Password::from(PASSWORD)).await.unwrap();
+    until("the rotation after unseal", || async {
+        count(&t, "RotationSucceeded").await == 1
+    })
+    .await;
+    assert_eq!(
+        t.engine.rotation_status(&root(), "db").await.unwrap().state,
+        RotationState::Idle
+    );
+    scheduler.shutdown().await;
+}
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_scheduler() {
+    let t = TestStore::new().await;
+    t.engine.set_rotators(coffer_rotators::registry());
+    secret(&t, "db").await;
+    schedule(&t, "db", GENERATED, "rate(1 day)", false).await;
+    let scheduler = Scheduler::start(t.engine.clone());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(scheduler);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let before = t.engine.scheduler_wakeups();
+    t.clock.advance(chrono::Duration::days(2));
+    t.engine.wake_scheduler();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(t.engine.scheduler_wakeups(), before);
+    assert_eq!(count(&t, "RotationStarted").await, 0);
+}
