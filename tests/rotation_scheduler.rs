@@ -217,7 +217,7 @@ async fn the_scheduler_sleeps_until_something_is_due() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let settled = t.engine.scheduler_wakeups();
     assert!(
-        settled >= 1 && settled <= 3,
+        (1..=3).contains(&settled),
         "woke {settled} times while planning"
     );
     // A second of real time with nothing due: no wake-up at all.

@@ -682,8 +682,8 @@ impl Engine {
             job.updated_at = op.now;
             coffer_store::update_rotation_job(op.tx.conn(), &job).await?;
             Ok(ClaimStep::Quiet(Claim::Run {
-                job,
-                secret,
+                job: Box::new(job),
+                secret: Box::new(secret),
                 rotator,
                 custom,
             }))
@@ -899,8 +899,8 @@ enum ClaimStep {
 
 enum Claim {
     Run {
-        job: RotationJobRow,
-        secret: SecretRow,
+        job: Box<RotationJobRow>,
+        secret: Box<SecretRow>,
         rotator: Arc<dyn Rotator>,
         custom: bool,
     },
