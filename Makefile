@@ -8,22 +8,23 @@ STORE ?= $(HOME)/.local/share/coffer/coffer.db
 PYENV := $(CURDIR)/target/pyenv
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run test check-tools fmt fmt-check clippy layering unit python-deps bench bench-api bench-scheduler clean
+.PHONY: run test deps check-tools fmt fmt-check clippy layering unit ui-deps ui-build ui-check python-deps bench bench-api bench-scheduler clean
 
-## run: open Coffer on the embedded store in the OS data dir (the `coffer` CLI until the
-## desktop app lands; creates the store on first use).
-run: check-tools
-	$(CARGO) build -p coffer-cli
-	@if [ ! -f "$(STORE)" ]; then \
-		echo "No store at $(STORE) yet: creating it (choose a master password)."; \
-		./target/debug/coffer --store "$(STORE)" init; \
-	fi
-	./target/debug/coffer --store "$(STORE)" list-secrets
-	@echo "Store: $(STORE). Try: ./target/debug/coffer --store $(STORE) create-secret --name demo --secret-string s3cret"
+## run: build the UI and open the desktop app on the embedded store in the OS data
+## directory (first run creates it; installs what is missing on Debian/Ubuntu).
+run: check-tools desktop-deps ui-build
+	$(CARGO) build -p coffer-desktop
+	$(DESKTOP_BIN)
 
-## test: everything CI checks — formatting, lints, layering, every test.
-test: check-tools fmt-check clippy layering unit
+## test: everything CI checks — formatting, lints, layering, Rust tests (engine, API, real
+## AWS clients, real PostgreSQL/MariaDB rotation, the desktop shell), the UI's type check,
+## lint and Vitest suites, and the real desktop app end to end under Xvfb.
+test: check-tools deps fmt-check ui-build clippy layering unit ui-check e2e
 	@echo "make test: all checks passed"
+
+## deps: everything the tests need that a fresh Debian machine may lack (apt packages,
+## tauri-driver, npm packages, the Python venv); each step installs only what is missing.
+deps: desktop-deps db-servers python-deps e2e-deps ui-deps
 
 check-tools:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found. Install Rust (https://rustup.rs) and retry."; exit 1; }
@@ -50,7 +51,7 @@ layering:
 	done
 	@echo "layering: no tauri/axum below the shell and the HTTP crate"
 
-unit: python-deps
+unit: python-deps db-servers
 	COFFER_PYTHON=$(PYENV)/bin/python COFFER_AWS_CLI=$(PYENV)/bin/aws $(CARGO) test --workspace
 
 ## python-deps: boto3 and the AWS CLI (v1) in a venv at target/pyenv, for the tests that
@@ -101,6 +102,32 @@ bench-api: python-deps
 clean:
 	$(CARGO) clean
 
+# ---- The web UI (ui/) ---------------------------------------------------------------
+
+## ui-deps: Debian's Chromium for the UI's browser tests (nothing downloads a browser) and
+## the npm packages of ui/ (reinstalled only when package-lock.json changes).
+ui-deps:
+	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js 20.19+ (apt-get install nodejs npm) and retry"; exit 1; }
+	@if [ ! -x /usr/bin/chromium ] && [ -z "$$CHROMIUM_PATH" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "ui-deps: installing chromium (apt-get) for the UI's browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null || exit 1; \
+		else \
+			echo "error: the UI's browser tests need Chromium: run 'sudo apt-get install chromium' (or set CHROMIUM_PATH) and retry."; exit 1; \
+		fi; \
+	fi
+	@if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then \
+		npm --prefix ui ci --no-audit --no-fund; \
+	fi
+
+## ui-build: the UI bundle in ui/dist, which the desktop binary embeds.
+ui-build: ui-deps
+	npm --prefix ui run build
+
+## ui-check: the UI's type check, ESLint + Prettier, and Vitest (node + Chromium).
+ui-check: ui-deps
+	npm --prefix ui run check
+
 # ---- Desktop app (src-tauri, issue #5) ------------------------------------------------
 DESKTOP_APT := libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev \
 	libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver
@@ -123,14 +150,11 @@ desktop-deps:
 	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js 20+ (apt-get install nodejs npm) and retry"; exit 1; }
 
 ## desktop: the UI build, then the desktop binary (debug profile, assets embedded).
-desktop: desktop-deps
-	npm --prefix ui ci
-	npm --prefix ui run build
+desktop: desktop-deps ui-build
 	$(CARGO) build -p coffer-desktop
 
 ## desktop-test: the shell's tests (mock runtime ACL, store round trip, bindings drift).
-desktop-test: desktop-deps
-	@test -f ui/dist/index.html || { echo "desktop-test: ui/dist missing, building the UI first"; npm --prefix ui ci && npm --prefix ui run build; }
+desktop-test: desktop-deps ui-build
 	$(CARGO) test -p coffer-desktop
 
 ## bindings: regenerate ui/src/ipc/bindings.ts from the Rust DTOs (commit the result).

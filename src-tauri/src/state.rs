@@ -1,5 +1,6 @@
 //! The shell's one piece of state: the store (absent before the first run, sealed or
-//! unsealed), the UI-lock flag, and where the settings live.
+//! unsealed), the rotation scheduler running beside it, the UI-lock flag, and where the
+//! settings live.
 //!
 //! `Engine` is a cheap clone over an `Arc`, so commands clone it out of the lock and never
 //! hold the lock across an engine call. The engine is opened lazily on the first command,
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use coffer_api::app::{self, AppError, AppResult, StoreStatus};
+use coffer_engine::rotation::{Scheduler, SchedulerHandle};
 use coffer_engine::{Engine, RequestContext, Source};
 use tokio::sync::Mutex;
 
@@ -19,6 +21,9 @@ pub struct AppState {
     settings_path: PathBuf,
     /// `None` until a store exists and has been opened.
     engine: Mutex<Option<Engine>>,
+    /// The rotation scheduler, started with the engine (it waits while sealed) and stopped
+    /// before the store closes.
+    scheduler: Mutex<Option<SchedulerHandle>>,
     /// The UI lock: hides the data without sealing (the engine keeps serving).
     ui_locked: AtomicBool,
 }
@@ -30,6 +35,7 @@ impl AppState {
             store_path,
             settings_path,
             engine: Mutex::new(None),
+            scheduler: Mutex::new(None),
             ui_locked: AtomicBool::new(true),
         }
     }
@@ -54,8 +60,20 @@ impl AppState {
         let mut slot = self.engine.lock().await;
         if slot.is_none() {
             *slot = app::open_store(&self.store_path).await?;
+            if let Some(engine) = slot.as_ref() {
+                self.start_scheduler(engine).await;
+            }
         }
         Ok(slot.clone())
+    }
+
+    /// Registers the rotators and starts the scheduler for a newly opened engine.
+    async fn start_scheduler(&self, engine: &Engine) {
+        engine.set_rotators(coffer_rotators::registry());
+        let mut scheduler = self.scheduler.lock().await;
+        if scheduler.is_none() {
+            *scheduler = Some(Scheduler::start(engine.clone()));
+        }
     }
 
     /// The engine for a data command: refused with `NoStore`, `Sealed` or `Locked`.
@@ -97,7 +115,9 @@ impl AppState {
                     format!("A store already exists at {}.", self.store_path.display()),
                 ));
             }
-            *slot = Some(app::create_store(&self.store_path, req).await?);
+            let engine = app::create_store(&self.store_path, req).await?;
+            self.start_scheduler(&engine).await;
+            *slot = Some(engine);
         }
         self.ui_locked.store(false, Ordering::SeqCst);
         self.status().await
@@ -129,8 +149,12 @@ impl AppState {
         self.status().await
     }
 
-    /// Closes the store on exit: writes the audit anchor and drops the keys.
+    /// Stops the scheduler (a rotation in flight finishes its step), then closes the store
+    /// on exit: writes the audit anchor and drops the keys.
     pub async fn close(&self) {
+        if let Some(scheduler) = self.scheduler.lock().await.take() {
+            scheduler.shutdown().await;
+        }
         if let Some(engine) = self.engine.lock().await.take() {
             engine.close().await;
         }

@@ -97,9 +97,15 @@ class AppScenarioTest(unittest.TestCase):
         # 6. The diff: AWSPREVIOUS (second) → AWSCURRENT (first); the password key changed.
         app.click(app.by_role("link", "Compare versions", exact=True))
         table = app.by_role("table", f"Changes from {second[:8]} to {first[:8]}")
-        row = app.by_role("row", "password")
-        self.assertIn("changed", row.text)
-        self.assertIn("unchanged", app.by_role("row", "username").text)
+        # The rows render before the engine's answer marks them: wait for the marks.
+        wait_until(
+            lambda: "changed" in app.by_role("row", "password").text,
+            what="the password row marked changed",
+        )
+        wait_until(
+            lambda: "unchanged" in app.by_role("row", "username").text,
+            what="the username row marked unchanged",
+        )
         self.assertNotIn("first-pass-111", table.text, "values stay masked until Reveal")
         app.screenshot("app-09-diff-masked")
         app.click(app.by_role("button", "Reveal values", exact=True))

@@ -1,14 +1,15 @@
-//! Rotation and API-listener shapes of the desktop contract, fixed ahead of the engine
-//! work that fills them so the UI can be written against them.
+//! Rotation and API-listener operations of the desktop contract.
 //!
-//! Until the rotation engine (and the desktop's API listener) land, their operations answer
-//! [`not_available`]: an honest `NotAvailable` error the UI shows in place ("arrives with
-//! …"), rather than made-up data.
+//! Rotation forwards to the engine's protocol, status and schedule (the engine is the
+//! authority on next run times). The API listener inside the desktop app is not built yet:
+//! its operations answer [`not_available`], an honest `NotAvailable` error the UI shows in
+//! place, rather than made-up data (`coffer serve` is the API for now).
 
+use coffer_engine::rotation::{RotateSecretInput, RotationRules, Schedule};
 use coffer_engine::{Engine, RequestContext};
 use serde::{Deserialize, Serialize};
 
-use super::{AppError, AppResult, SecretIdRequest, SecretRefView};
+use super::{AppError, AppResult, SecretIdRequest, SecretRefView, rfc3339};
 
 /// The error every operation here returns until its engine part exists.
 pub fn not_available(what: &str) -> AppError {
@@ -163,57 +164,181 @@ pub struct StartApiRequest {
     pub listen: String,
 }
 
-const ROTATION: &str = "Rotation";
 const API: &str = "The API listener in the desktop app";
+
+/// RotationRules as one line of text for the detail screen.
+pub fn rules_text(rules: &RotationRules) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(e) = &rules.schedule_expression {
+        parts.push(e.clone());
+    }
+    if let Some(d) = rules.automatically_after_days {
+        parts.push(format!("every {d} days"));
+    }
+    if let Some(w) = &rules.duration {
+        parts.push(format!("window {w}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+fn state_of(s: coffer_engine::rotation::RotationState) -> RotationState {
+    use coffer_engine::rotation::RotationState as S;
+    match s {
+        S::Idle => RotationState::Idle,
+        S::Running => RotationState::Running,
+        S::Waiting => RotationState::Waiting,
+        S::Failed => RotationState::Failed,
+    }
+}
 
 /// A secret's rotation configuration and state.
 pub async fn get_rotation(
-    _engine: &Engine,
-    _ctx: &RequestContext,
-    _req: SecretIdRequest,
+    engine: &Engine,
+    ctx: &RequestContext,
+    req: SecretIdRequest,
 ) -> AppResult<RotationView> {
-    Err(not_available(ROTATION))
+    let s = engine.rotation_status(ctx, &req.secret_id).await?;
+    Ok(RotationView {
+        enabled: s.enabled.unwrap_or(false),
+        lambda_arn: s.lambda_arn,
+        schedule_expression: s.rules.schedule_expression,
+        automatically_after_days: s
+            .rules
+            .automatically_after_days
+            .and_then(|d| u32::try_from(d).ok()),
+        duration: s.rules.duration,
+        last_rotated_date: s.last_rotated_date.map(rfc3339),
+        next_rotation_date: s.next_rotation_date.map(rfc3339),
+        state: state_of(s.state),
+        last_error: s.last_error,
+        next_runs: s.next_runs.into_iter().map(rfc3339).collect(),
+    })
 }
 
-/// RotateSecret: configures rotation and/or rotates now.
+/// RotateSecret: configures rotation and/or rotates now. The rotation itself runs in the
+/// background scheduler (the UI polls `get_rotation`).
 pub async fn rotate_secret(
-    _engine: &Engine,
-    _ctx: &RequestContext,
-    _req: RotateSecretRequest,
+    engine: &Engine,
+    ctx: &RequestContext,
+    req: RotateSecretRequest,
 ) -> AppResult<SecretRefView> {
-    Err(not_available(ROTATION))
+    let rules = (req.schedule_expression.is_some()
+        || req.automatically_after_days.is_some()
+        || req.duration.is_some())
+    .then(|| RotationRules {
+        automatically_after_days: req.automatically_after_days.map(i64::from),
+        duration: req.duration,
+        schedule_expression: req.schedule_expression,
+    });
+    let out = engine
+        .rotate_secret(
+            ctx,
+            RotateSecretInput {
+                secret_id: req.secret_id,
+                // The engine makes the AWSPENDING version id.
+                client_request_token: None,
+                rotation_lambda_arn: req.lambda_arn,
+                rotation_rules: rules,
+                rotate_immediately: Some(req.rotate_immediately),
+            },
+        )
+        .await?;
+    Ok(SecretRefView {
+        arn: out.arn,
+        name: out.name,
+        version_id: Some(out.version_id),
+    })
 }
 
 /// CancelRotateSecret.
 pub async fn cancel_rotate_secret(
-    _engine: &Engine,
-    _ctx: &RequestContext,
-    _req: SecretIdRequest,
+    engine: &Engine,
+    ctx: &RequestContext,
+    req: SecretIdRequest,
 ) -> AppResult<()> {
-    Err(not_available(ROTATION))
+    engine.cancel_rotate_secret(ctx, &req.secret_id).await?;
+    Ok(())
 }
 
-/// A secret's rotation runs.
+/// A secret's rotation runs, newest first.
 pub async fn rotation_history(
-    _engine: &Engine,
-    _ctx: &RequestContext,
-    _req: SecretIdRequest,
+    engine: &Engine,
+    ctx: &RequestContext,
+    req: SecretIdRequest,
 ) -> AppResult<Vec<RotationRunView>> {
-    Err(not_available(ROTATION))
+    let events = engine.rotation_history(ctx, &req.secret_id).await?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let details: serde_json::Value =
+                serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null);
+            let text = |k: &str| details.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            let message = text("message")
+                .or_else(|| text("error"))
+                .or_else(|| e.error_code.clone());
+            RotationRunView {
+                time: rfc3339(e.time),
+                action: e.action,
+                version_id: e.version_id,
+                step: text("step"),
+                message,
+            }
+        })
+        .collect())
 }
 
 /// The next run times of a schedule (the engine is the authority).
 pub async fn next_rotation_times(
-    _engine: &Engine,
+    engine: &Engine,
     _ctx: &RequestContext,
-    _req: NextRotationTimesRequest,
+    req: NextRotationTimesRequest,
 ) -> AppResult<Vec<String>> {
-    Err(not_available(ROTATION))
+    let rules = RotationRules {
+        automatically_after_days: req.automatically_after_days.map(i64::from),
+        duration: None,
+        schedule_expression: req.schedule_expression,
+    };
+    let Some(schedule) = Schedule::from_rules(&rules)? else {
+        return Err(AppError::new(
+            "InvalidParameterException",
+            "Give a schedule expression or AutomaticallyAfterDays.",
+        ));
+    };
+    let count = req.count.clamp(1, 50) as usize;
+    Ok(schedule
+        .next_runs(engine.now(), count)
+        .into_iter()
+        .map(rfc3339)
+        .collect())
 }
 
-/// The rotators the engine knows.
-pub async fn list_rotators(_engine: &Engine, _ctx: &RequestContext) -> AppResult<Vec<RotatorView>> {
-    Err(not_available(ROTATION))
+/// The rotators the engine knows: the built-ins and the registered custom functions.
+pub async fn list_rotators(engine: &Engine, ctx: &RequestContext) -> AppResult<Vec<RotatorView>> {
+    let region = ctx
+        .region
+        .clone()
+        .unwrap_or_else(|| engine.default_region().to_owned());
+    let mut out: Vec<RotatorView> = engine
+        .builtin_rotators()
+        .into_iter()
+        .map(|name| RotatorView {
+            arn: engine.rotator_arn(&region, &name),
+            name,
+            kind: RotatorKind::Builtin,
+        })
+        .collect();
+    out.extend(
+        engine
+            .list_functions(ctx)
+            .await?
+            .into_iter()
+            .map(|f| RotatorView {
+                name: f.function_name,
+                arn: f.function_arn,
+                kind: RotatorKind::Command,
+            }),
+    );
+    Ok(out)
 }
 
 /// The API listener's state.

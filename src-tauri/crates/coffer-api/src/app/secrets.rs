@@ -126,9 +126,8 @@ impl From<&SecretDescription> for SecretSummary {
             last_changed_date: rfc3339_opt(d.last_changed_date),
             last_accessed_date: rfc3339_opt(d.last_accessed_date),
             deleted_date: rfc3339_opt(d.deleted_date),
-            // The engine has no rotation configuration yet (the rotation issue adds it).
-            rotation_enabled: false,
-            next_rotation_date: None,
+            rotation_enabled: d.rotation.as_ref().is_some_and(|r| r.enabled),
+            next_rotation_date: rfc3339_opt(d.rotation.as_ref().and_then(|r| r.next_rotation_date)),
         }
     }
 }
@@ -316,9 +315,12 @@ pub async fn describe_secret(
         rotation_enabled: s.rotation_enabled,
         next_rotation_date: s.next_rotation_date,
         resource_policy: policy.resource_policy,
-        rotation_lambda_arn: None,
-        rotation_rules: None,
-        last_rotated_date: None,
+        rotation_lambda_arn: d.rotation.as_ref().and_then(|r| r.lambda_arn.clone()),
+        rotation_rules: d
+            .rotation
+            .as_ref()
+            .and_then(|r| super::rotation::rules_text(&r.rules)),
+        last_rotated_date: rfc3339_opt(d.rotation.as_ref().and_then(|r| r.last_rotated_date)),
         deletion_date: rfc3339_opt(d.deletion_date),
         versions,
     })
