@@ -848,11 +848,11 @@ export type SetKeyEnabledRequest = {
 /**  The app's settings, kept as JSON in the app's config folder. */
 export type Settings = {
 	/**  Lock the UI after this many idle minutes (0 = never). */
-	autoLockMinutes?: number,
+	autoLockMinutes: number,
 	/**  Clear a copied value from the clipboard after this many seconds. */
-	clipboardClearSeconds?: number,
+	clipboardClearSeconds: number,
 	/**  Colour scheme. */
-	theme?: Theme,
+	theme: Theme,
 };
 
 /**  `simulate_policy` request. */

@@ -1,6 +1,8 @@
 //! Turns the bindings' `Result` values into thrown `IpcError`s, the shape TanStack Query expects
 //! (a failed query or mutation carries the error; `code` is the AWS or Coffer code to branch on).
-import type { Result } from "./bindings";
+
+/** What every generated command resolves to (tauri-specta's `typedError` shape). */
+export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 /** Coffer's own error codes beside the AWS ones (see the IPC contract). */
 export type CofferErrorCode = "Locked" | "Sealed" | "NoStore" | "WrongPassword" | "Internal";

@@ -39,6 +39,7 @@ export function detail(name: string, over: Partial<SecretDetail> = {}): SecretDe
     rotationLambdaArn: null,
     rotationRules: null,
     lastRotatedDate: null,
+    deletionDate: null,
     versions: [version("cccccccc", "AWSCURRENT"), version("bbbbbbbb", "AWSPREVIOUS")],
     ...over,
   };

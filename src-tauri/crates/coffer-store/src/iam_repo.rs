@@ -412,9 +412,11 @@ pub async fn insert_access_key(c: &mut SqliteConnection, k: &AccessKeyRow) -> Re
 /// principals, their tags, group memberships, policies, attachments and access keys.
 /// Equal values in two snapshots mean the identity tables are the same.
 pub async fn iam_generation(c: &mut SqliteConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT n FROM iam_generation WHERE id = 1")
-        .fetch_one(c)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT n FROM iam_generation WHERE id = 1")
+            .fetch_one(c)
+            .await?,
+    )
 }
 
 /// Finds an access key.

@@ -39,7 +39,7 @@ describe("version diff", () => {
       ipc: {
         describe_secret: () => detail(name),
         list_versions: () => versions,
-        diff_versions: (a) => jsonDiff((a.req as DiffVersionsRequest).reveal),
+        diff_versions: (a) => jsonDiff((a.req as DiffVersionsRequest).reveal ?? false),
       },
     });
     const table = await screen.findByRole("table", {

@@ -118,7 +118,7 @@ describe("secrets list", () => {
       return { secrets, nextToken: next < total ? String(next) : null };
     };
     const { calls } = renderApp({
-      ipc: { list_secrets: (a) => page((a.req as ListSecretsRequest).nextToken) },
+      ipc: { list_secrets: (a) => page((a.req as ListSecretsRequest).nextToken ?? null) },
     });
     const table = await screen.findByRole("table");
     await within(table).findByText("app/secret-000000");

@@ -163,10 +163,11 @@ pub enum Theme {
     Dark,
 }
 
-/// The app's settings, kept as JSON in the app's config folder.
+/// The app's settings, kept as JSON in the app's config folder. Every field is required on
+/// the wire (a file missing one reads as the defaults, see [`load_settings`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct Settings {
     /// Lock the UI after this many idle minutes (0 = never).
     pub auto_lock_minutes: u32,
