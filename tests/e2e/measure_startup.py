@@ -70,6 +70,15 @@ return Array.from(document.querySelectorAll('[data-testid="secrets-scroll"] tr[a
   .filter(Boolean);
 """
 
+# Times one IPC call in the page (seconds); fails on an error answer.
+_TIMED_INVOKE_JS = r"""
+const [cmd, args, done] = arguments;
+const t = performance.now();
+window.__TAURI_INTERNALS__.invoke(cmd, args)
+  .then(() => done((performance.now() - t) / 1000))
+  .catch((e) => done(-1));
+"""
+
 # Scrolls the table's container to a fraction of its height; answers the geometry.
 _SCROLL_JS = r"""
 const el = document.querySelector('[data-testid="secrets-scroll"]');
@@ -77,6 +86,8 @@ if (!el) return null;
 const frac = arguments[0];
 el.scrollTop = frac >= 1 ? el.scrollHeight : Math.round((el.scrollHeight - el.clientHeight) * frac);
 el.dispatchEvent(new Event('scroll'));
+// A person scrolls with the wheel: that is activity to the idle auto-lock as well.
+el.dispatchEvent(new WheelEvent('wheel', { bubbles: true, deltaY: 100 }));
 return { top: el.scrollTop, height: el.scrollHeight };
 """
 
@@ -294,6 +305,11 @@ def cold_start(store_dir: Path, n: int, password: str, width: int, deep_timeout:
             if names and target in names:
                 reached = names
                 break
+            if not names and app.driver.execute_script(
+                    "return !!document.getElementById('master') || "
+                    "!!document.querySelector('[role=alert]')"):
+                res["deep_stopped"] = "the app locked or showed an error"
+                break
             if now() - last_print >= 10:
                 print(f"[cold start] deep scroll: {now() - t:6.1f}s, "
                       f"{len(_loaded_names(app))} rows loaded", flush=True)
@@ -306,8 +322,19 @@ def cold_start(store_dir: Path, n: int, password: str, width: int, deep_timeout:
                 f"startup-{n // 1000}k-middle" if n % 1000 == 0 else f"startup-{n}-middle"))
         else:
             names = app.driver.execute_script(_ROW_NAMES_JS)
-            res["scroll_to_middle"] = (None, target, polls, names[-1] if names else None)
+            res["scroll_to_middle"] = (None, target, polls, names[-1] if names else None,
+                                       len(_loaded_names(app)), now() - t)
             res["mem_middle"] = memory(app)
+            app.screenshot(f"startup-{n}-deep-stopped")
+            app.dump(f"startup-{n}-deep-stopped")
+        # One list page as the engine serves it: by name (the UI's default sort) and by
+        # creation date (the indexed path), median of three calls each, timed in the page.
+        res["ipc_page"] = {}
+        for label, req in (("name", {"sortBy": "name", "sortOrder": "asc", "maxResults": 100}),
+                           ("created-date", {"maxResults": 100})):
+            times = sorted(app.driver.execute_async_script(_TIMED_INVOKE_JS, "list_secrets",
+                                                           {"req": req}) for _ in range(3))
+            res["ipc_page"][label] = times[1]
     except Exception:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         try:
@@ -372,8 +399,11 @@ def main() -> int:
     if m[0] is not None:
         print(f"scroll to row {n // 2:<13} {m[0]:.2f} s  ({m[1]} rendered; {m[2]} scroll steps)")
     else:
-        print(f"scroll to row {n // 2:<13} NOT reached in {a.deep_timeout:.0f} s "
-              f"(last rendered {m[3]})")
+        print(f"scroll to row {n // 2:<13} NOT reached: stopped after {m[5]:.0f} s "
+              f"({r.get('deep_stopped', 'timeout')}; {m[4]} rows loaded, "
+              f"last rendered {m[3]})")
+    for label, secs in r["ipc_page"].items():
+        print(f"list_secrets page, {label:<13} {secs:.3f} s (one 100-row page, median of 3)")
     print_memory("RSS at first rows", *r["mem_first_rows"])
     print_memory("RSS after the deep scroll", *r["mem_middle"])
     print(f"screenshot                  {r['screenshot']}")
