@@ -163,8 +163,9 @@ pub enum Theme {
     Dark,
 }
 
-/// The app's settings, kept as JSON in the app's config folder. Every field is required on
-/// the wire (a file missing one reads as the defaults, see [`load_settings`]).
+// Every field is required on the wire; a file missing one reads as the defaults (see
+// `load_settings`).
+/// The app's settings, kept as JSON in the app's config folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
