@@ -16,7 +16,7 @@ use coffer_engine::password::PasswordRules;
 use coffer_engine::rotation::{RotationEvent, RotationFailure, RotationStep, Rotator};
 use coffer_engine::{
     AWSCURRENT, AWSPENDING, AWSPREVIOUS, ErrorCode, GetSecretValueInput, PutSecretValueInput,
-    SecretValue, UpdateSecretVersionStageInput,
+    SecretValue,
 };
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
@@ -498,34 +498,6 @@ impl DatabaseRotator {
                 ..f
             })
     }
-
-    async fn finish_secret(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
-        let description = event
-            .engine
-            .describe_secret(&event.ctx, &event.secret_id)
-            .await?;
-        let current = description
-            .version_ids_to_stages
-            .iter()
-            .find(|(_, stages)| stages.iter().any(|s| s == AWSCURRENT))
-            .map(|(v, _)| v.clone());
-        if current.as_deref() == Some(event.client_request_token.as_str()) {
-            return Ok(());
-        }
-        event
-            .engine
-            .update_secret_version_stage(
-                &event.ctx,
-                UpdateSecretVersionStageInput {
-                    secret_id: event.secret_id.clone(),
-                    version_stage: AWSCURRENT.to_owned(),
-                    remove_from_version_id: current,
-                    move_to_version_id: Some(event.client_request_token.clone()),
-                },
-            )
-            .await?;
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -535,7 +507,7 @@ impl Rotator for DatabaseRotator {
             RotationStep::CreateSecret => self.create_secret(event).await,
             RotationStep::SetSecret => self.set_secret(event).await,
             RotationStep::TestSecret => self.test_secret(event).await,
-            RotationStep::FinishSecret => self.finish_secret(event).await,
+            RotationStep::FinishSecret => crate::finish_secret(event).await,
         }
     }
 }

@@ -16,7 +16,6 @@ use coffer_engine::password::PasswordRules;
 use coffer_engine::rotation::{RotationEvent, RotationFailure, RotationStep, Rotator};
 use coffer_engine::{
     AWSCURRENT, AWSPENDING, ErrorCode, GetSecretValueInput, PutSecretValueInput, SecretValue,
-    UpdateSecretVersionStageInput,
 };
 
 /// The function name of this rotator in a Lambda ARN.
@@ -143,34 +142,6 @@ impl GeneratedValueRotator {
         }
         Ok(())
     }
-
-    async fn finish(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
-        let d = event
-            .engine
-            .describe_secret(&event.ctx, &event.secret_id)
-            .await?;
-        let current = d
-            .version_ids_to_stages
-            .iter()
-            .find(|(_, labels)| labels.iter().any(|l| l == AWSCURRENT))
-            .map(|(v, _)| v.clone());
-        if current.as_deref() == Some(event.client_request_token.as_str()) {
-            return Ok(());
-        }
-        event
-            .engine
-            .update_secret_version_stage(
-                &event.ctx,
-                UpdateSecretVersionStageInput {
-                    secret_id: event.secret_id.clone(),
-                    version_stage: AWSCURRENT.to_owned(),
-                    remove_from_version_id: current,
-                    move_to_version_id: Some(event.client_request_token.clone()),
-                },
-            )
-            .await?;
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -180,7 +151,7 @@ impl Rotator for GeneratedValueRotator {
             RotationStep::CreateSecret => self.create(event).await,
             RotationStep::SetSecret => Ok(()),
             RotationStep::TestSecret => self.test(event).await,
-            RotationStep::FinishSecret => self.finish(event).await,
+            RotationStep::FinishSecret => crate::finish_secret(event).await,
         }
     }
 }

@@ -74,6 +74,39 @@ pub fn registry() -> RotatorRegistry {
         }))
 }
 
+/// finishSecret as AWS's templates do it: move AWSCURRENT to the pending version (taking it
+/// off the current one, so AWSPREVIOUS follows), unless it is already there.
+pub(crate) async fn finish_secret(
+    event: &coffer_engine::rotation::RotationEvent,
+) -> Result<(), coffer_engine::rotation::RotationFailure> {
+    use coffer_engine::{AWSCURRENT, UpdateSecretVersionStageInput};
+    let description = event
+        .engine
+        .describe_secret(&event.ctx, &event.secret_id)
+        .await?;
+    let current = description
+        .version_ids_to_stages
+        .iter()
+        .find(|(_, stages)| stages.iter().any(|s| s == AWSCURRENT))
+        .map(|(v, _)| v.clone());
+    if current.as_deref() == Some(event.client_request_token.as_str()) {
+        return Ok(());
+    }
+    event
+        .engine
+        .update_secret_version_stage(
+            &event.ctx,
+            UpdateSecretVersionStageInput {
+                secret_id: event.secret_id.clone(),
+                version_stage: AWSCURRENT.to_owned(),
+                remove_from_version_id: current,
+                move_to_version_id: Some(event.client_request_token.clone()),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
