@@ -46,8 +46,7 @@ export function SecretsPage() {
   });
   useIntent("new-secret", () => setNewOpen(true));
 
-  const pages = useSecretPages(controls);
-  const rows = React.useMemo(() => pages.data?.pages.flatMap((p) => p.secrets) ?? [], [pages.data]);
+  const { query: pages, seat, listWindow } = useSecretPages(controls);
   const invalidate = useInvalidateSecrets();
 
   const restore = useMutation({
@@ -60,8 +59,6 @@ export function SecretsPage() {
   });
   const { mutate: restoreMutate } = restore;
   const onRestore = React.useCallback((s: SecretSummary) => restoreMutate(s), [restoreMutate]);
-  const { fetchNextPage } = pages;
-  const loadMore = React.useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   const filtered = controls.search.trim() !== "" || controls.filters.length > 0;
 
@@ -106,11 +103,13 @@ export function SecretsPage() {
       </header>
       {pages.isError ? (
         <ErrorPanel error={pages.error} onRetry={() => void pages.refetch()} />
+      ) : seat.isError ? (
+        <ErrorPanel error={seat.error} onRetry={() => seat.reset()} />
       ) : pages.isPending ? (
         <p role="status" className="text-muted-foreground p-6 text-sm">
           Loading secrets…
         </p>
-      ) : rows.length === 0 ? (
+      ) : listWindow.firstRow === 0 && listWindow.rows.length === 0 ? (
         filtered ? (
           <EmptyState icon={<Search />} title="No secret matches">
             Nothing matches the search or filters. Clear them to see every secret
@@ -133,12 +132,9 @@ export function SecretsPage() {
         )
       ) : (
         <SecretsTable
-          rows={rows}
+          list={listWindow}
           controls={controls}
           onSort={(c) => setRest((r) => ({ ...r, ...nextSort(controls, c) }))}
-          hasNextPage={pages.hasNextPage}
-          isFetchingNextPage={pages.isFetchingNextPage}
-          fetchNextPage={loadMore}
           onRestore={onRestore}
         />
       )}

@@ -1,6 +1,8 @@
 //! The secrets list: a TanStack Table rendered through TanStack Virtual, so only the visible rows
-//! exist in the DOM and 100,000 secrets scroll as smoothly as 10. Pages are fetched with
-//! nextToken as the last loaded row comes into view. Sorting is the engine's (ListSecrets).
+//! exist in the DOM and 100,000 secrets scroll as smoothly as 10. Only a window of pages is in
+//! memory (`maxListPages`); rows keep their place in the whole list, so the rows above the window
+//! are placeholders that fetch their page again when they come into view, and a loader row below
+//! fetches the next one. Sorting is the engine's (ListSecrets); new controls scroll to the top.
 import * as React from "react";
 import { Link } from "@tanstack/react-router";
 import {
@@ -15,29 +17,25 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import type { SecretSummary, SortBy } from "@/ipc";
 import { cn } from "@/lib/utils";
-import type { ListControls } from "./filters";
+import { pageSize, type ListControls } from "./filters";
 import { formatDate, formatDateTime } from "./format";
+import type { ListWindow } from "./queries";
 
 const rowHeight = 44;
 const col = createColumnHelper<SecretSummary>();
 
 export function SecretsTable({
-  rows,
+  list,
   controls,
   onSort,
-  hasNextPage,
-  isFetchingNextPage,
-  fetchNextPage,
   onRestore,
 }: {
-  rows: SecretSummary[];
+  list: ListWindow;
   controls: ListControls;
   onSort: (column: SortBy) => void;
-  hasNextPage: boolean;
-  isFetchingNextPage: boolean;
-  fetchNextPage: () => void;
   onRestore: (s: SecretSummary) => void;
 }) {
+  const { rows, firstRow, hasPreviousPage, hasNextPage, busy, loadPrevious, loadNext, seat } = list;
   const columns = React.useMemo(
     () => [
       col.accessor("name", {
@@ -119,20 +117,43 @@ export function SecretsTable({
   });
   const tableRows = table.getRowModel().rows;
 
+  // Positions are in the whole list: row i of the list is item i, whether loaded or not.
+  const end = firstRow + tableRows.length;
   const scrollRef = React.useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: hasNextPage ? tableRows.length + 1 : tableRows.length,
+    count: hasNextPage ? end + 1 : end,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
     overscan: 12,
   });
   const items = virtualizer.getVirtualItems();
-  const last = items.at(-1);
+  const top = items.at(0)?.index;
+  const bottom = items.at(-1)?.index;
 
+  // New search, filters or sort: a new list, read from its start.
   React.useEffect(() => {
-    if (!last) return;
-    if (last.index >= tableRows.length - 1 && hasNextPage && !isFetchingNextPage) fetchNextPage();
-  }, [last, tableRows.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
+    virtualizer.scrollToOffset(0);
+  }, [controls, virtualizer]);
+
+  // Bring the rows in view into memory, one page at a time. A view that does not even reach the
+  // page before the loaded ones (a jump up) loads its own page instead of walking back to it.
+  React.useEffect(() => {
+    if (top === undefined || bottom === undefined || busy) return;
+    if (bottom < firstRow - pageSize) seat(Math.floor(bottom / pageSize));
+    else if (top < firstRow && hasPreviousPage) loadPrevious();
+    else if (bottom >= end && hasNextPage) loadNext();
+  }, [
+    top,
+    bottom,
+    busy,
+    firstRow,
+    end,
+    hasPreviousPage,
+    hasNextPage,
+    seat,
+    loadPrevious,
+    loadNext,
+  ]);
 
   const padTop = items.length ? items[0].start : 0;
   const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
@@ -140,7 +161,8 @@ export function SecretsTable({
 
   return (
     <div ref={scrollRef} className="min-h-0 flex-1 overflow-auto" data-testid="secrets-scroll">
-      <table className="w-full table-fixed text-sm" aria-rowcount={rows.length + 1}>
+      {/* The rows known so far (up to the last loaded one) and the header row. */}
+      <table className="w-full table-fixed text-sm" aria-rowcount={end + 1}>
         <colgroup>
           {table.getAllLeafColumns().map((c) => (
             <col
@@ -202,7 +224,22 @@ export function SecretsTable({
             </tr>
           )}
           {items.map((vi) => {
-            const row = tableRows[vi.index];
+            if (vi.index < firstRow) {
+              return (
+                <tr
+                  key={`before-${vi.index}`}
+                  aria-rowindex={vi.index + 2}
+                  aria-busy="true"
+                  style={{ height: rowHeight }}
+                  className="border-b"
+                >
+                  <td colSpan={colCount} className="text-muted-foreground px-3">
+                    Loading…
+                  </td>
+                </tr>
+              );
+            }
+            const row = tableRows[vi.index - firstRow];
             if (!row) {
               return (
                 <tr key="loader" style={{ height: rowHeight }}>
