@@ -193,3 +193,76 @@ describe("the secrets list holds a window of pages", () => {
     expect(table).toHaveAttribute("aria-rowcount", String(pageSize + 1));
   });
 });
+
+/**
+ * Where the visible contents of a cell are, overflow and clipping notwithstanding: its sort
+ * button (whose screen-reader-only text takes no room) or else its text and elements.
+ */
+function contentRect(el: HTMLElement): DOMRect {
+  const button = within(el).queryByRole("button");
+  if (button) return button.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return range.getBoundingClientRect();
+}
+
+describe("the secrets table's columns", () => {
+  // 1280×800 is the usual desktop window; 1200×800 is the app's own default (tauri.conf.json).
+  it.each([1280, 1200])("fit their headers and values side by side at %i×800", async (width) => {
+    await browser.viewport(width, 800);
+    const { user } = renderApp({
+      ipc: {
+        list_secrets: () => ({
+          secrets: [
+            summary("prod/payments/db-primary", {
+              description: "Orders database",
+              tags: [{ key: "team", value: "payments" }],
+              createdDate: "2026-05-30T09:00:00Z",
+              lastChangedDate: "2026-12-20T23:59:00Z",
+              lastAccessedDate: "2026-05-30T09:00:00Z",
+              rotationEnabled: true,
+            }),
+            summary("old/token", { deletedDate: "2026-11-25T00:00:00Z" }),
+          ],
+          nextToken: null,
+        }),
+      },
+    });
+    const table = await screen.findByRole("table");
+    await user.click(screen.getByRole("switch", { name: "Show planned deletions" }));
+    await within(table).findByRole("button", { name: "Restore old/token" });
+
+    const headers = within(table).getAllByRole("columnheader");
+    const names = [
+      "Name",
+      "Description",
+      "Tags",
+      "Created",
+      "Last changed",
+      "Last accessed",
+      "Status",
+    ];
+    headers.forEach((h, i) => expect(h).toHaveAccessibleName(names[i]));
+    for (const [i, th] of headers.entries()) {
+      const cell = th.getBoundingClientRect();
+      const content = contentRect(th);
+      expect(content.left, `${th.textContent} starts in its cell`).toBeGreaterThanOrEqual(
+        cell.left,
+      );
+      expect(content.right, `${th.textContent} ends in its cell`).toBeLessThanOrEqual(cell.right);
+      if (i > 0) {
+        expect(content.left, `${th.textContent} clear of the header before`).toBeGreaterThan(
+          contentRect(headers[i - 1]).right,
+        );
+      }
+    }
+    // The values under them are whole too: dates, badges and the Restore button.
+    for (const row of within(table).getAllByRole("row").slice(1)) {
+      for (const td of within(row).getAllByRole("cell").slice(3)) {
+        expect(contentRect(td).right, `"${td.textContent}" fits`).toBeLessThanOrEqual(
+          td.getBoundingClientRect().right,
+        );
+      }
+    }
+  });
+});

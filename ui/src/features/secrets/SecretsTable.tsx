@@ -22,6 +22,14 @@ import { formatDate, formatDateTime } from "./format";
 import type { ListWindow } from "./queries";
 
 const rowHeight = 44;
+/**
+ * The date columns' width. Column widths fit the app's default window (1200 px wide, and the usual 1280) without one
+ * column's header or values running under the next: the date and status columns get what their
+ * contents need, description and tags a share, and the name the rest (text truncates, with the
+ * whole text as a title). Narrower than `min-w-[58rem]`, the table scrolls sideways rather than
+ * squeezing the names.
+ */
+const dateWidth = "7.75rem";
 const col = createColumnHelper<SecretSummary>();
 
 export function SecretsTable({
@@ -40,11 +48,12 @@ export function SecretsTable({
     () => [
       col.accessor("name", {
         header: "Name",
-        meta: { sort: "name" as SortBy, width: "24%" },
+        meta: { sort: "name" as SortBy },
         cell: (c) => (
           <Link
             to="/secrets/$secretId"
             params={{ secretId: c.row.original.arn }}
+            title={c.getValue()}
             className="focus-visible:ring-ring/50 block truncate rounded font-medium underline-offset-4 outline-none hover:underline focus-visible:ring-[3px]"
           >
             {c.getValue()}
@@ -53,49 +62,52 @@ export function SecretsTable({
       }),
       col.accessor("description", {
         header: "Description",
-        meta: { width: "22%" },
+        meta: { width: "14%" },
         cell: (c) => (
-          <span className="text-muted-foreground block truncate">{c.getValue() ?? ""}</span>
+          <span className="text-muted-foreground block truncate" title={c.getValue() ?? undefined}>
+            {c.getValue() ?? ""}
+          </span>
         ),
       }),
       col.accessor("tags", {
         header: "Tags",
-        meta: { width: "16%" },
+        meta: { width: "9.5%" },
         cell: (c) => <TagList tags={c.getValue()} />,
       }),
       col.accessor("createdDate", {
         header: "Created",
-        meta: { sort: "created-date" as SortBy, width: "9%" },
-        cell: (c) => formatDate(c.getValue()),
+        meta: { sort: "created-date" as SortBy, width: dateWidth },
+        cell: (c) => <DateCell iso={c.getValue()} />,
       }),
       col.accessor("lastChangedDate", {
-        header: "Last changed",
-        meta: { sort: "last-changed-date" as SortBy, width: "10%" },
-        cell: (c) => formatDateTime(c.getValue()),
+        header: () => <ShortLabel full="Last changed">Changed</ShortLabel>,
+        meta: { sort: "last-changed-date" as SortBy, width: dateWidth },
+        cell: (c) => <DateCell iso={c.getValue()} />,
       }),
       col.accessor("lastAccessedDate", {
-        header: "Last accessed",
-        meta: { sort: "last-accessed-date" as SortBy, width: "9%" },
-        cell: (c) => formatDate(c.getValue()),
+        header: () => <ShortLabel full="Last accessed">Accessed</ShortLabel>,
+        meta: { sort: "last-accessed-date" as SortBy, width: dateWidth },
+        cell: (c) => <DateCell iso={c.getValue()} />,
       }),
       col.display({
         id: "status",
         header: "Status",
-        meta: { width: "10%" },
+        meta: { width: "11.75rem" },
         cell: (c) => {
           const s = c.row.original;
           if (s.deletedDate) {
             return (
               <div className="flex items-center gap-1">
                 <Badge variant="destructive">Deletion planned</Badge>
+                {/* Icon only, so the status column stays narrow; the name says what it does. */}
                 <Button
                   size="sm"
                   variant="ghost"
                   aria-label={`Restore ${s.name}`}
+                  title="Restore"
                   onClick={() => onRestore(s)}
                 >
                   <RotateCcw />
-                  Restore
                 </Button>
               </div>
             );
@@ -162,7 +174,7 @@ export function SecretsTable({
   return (
     <div ref={scrollRef} className="min-h-0 flex-1 overflow-auto" data-testid="secrets-scroll">
       {/* The rows known so far (up to the last loaded one) and the header row. */}
-      <table className="w-full table-fixed text-sm" aria-rowcount={end + 1}>
+      <table className="w-full min-w-[58rem] table-fixed text-sm" aria-rowcount={end + 1}>
         <colgroup>
           {table.getAllLeafColumns().map((c) => (
             <col
@@ -189,7 +201,7 @@ export function SecretsTable({
                           : "descending"
                         : undefined
                     }
-                    className="h-10 px-3 text-left font-medium whitespace-nowrap"
+                    className="h-10 overflow-hidden px-3 text-left font-medium whitespace-nowrap"
                   >
                     {sort ? (
                       <button
@@ -260,7 +272,10 @@ export function SecretsTable({
                 )}
               >
                 {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className="overflow-hidden px-3 whitespace-nowrap">
+                  <td
+                    key={cell.id}
+                    className="overflow-hidden px-3 text-ellipsis whitespace-nowrap"
+                  >
                     {flexRender(cell.column.columnDef.cell, cell.getContext())}
                   </td>
                 ))}
@@ -291,5 +306,25 @@ function TagList({ tags }: { tags: { key: string; value: string }[] }) {
         <span className="text-muted-foreground text-xs">+{tags.length - shown.length}</span>
       )}
     </div>
+  );
+}
+
+/** A date as a date; the time is in its title (the list has no room for it). */
+function DateCell({ iso }: { iso: string | null | undefined }) {
+  if (!iso) return "—";
+  return (
+    <time dateTime={iso} title={formatDateTime(iso)}>
+      {formatDate(iso)}
+    </time>
+  );
+}
+
+/** A header shown shorter than its name: screen readers and the title get the whole name. */
+function ShortLabel({ full, children }: { full: string; children: string }) {
+  return (
+    <span title={full}>
+      <span aria-hidden>{children}</span>
+      <span className="sr-only">{full}</span>
+    </span>
   );
 }
