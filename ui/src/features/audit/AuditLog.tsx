@@ -251,24 +251,18 @@ function FilterBar({
         onApply(draft);
       }}
     >
-      <div className="flex flex-col gap-1">
-        <Label htmlFor={`${id}-from`}>From</Label>
-        <Input
-          id={`${id}-from`}
-          type="datetime-local"
-          value={toLocalInput(draft.from)}
-          onChange={(e) => setDraft((d) => ({ ...d, from: fromLocalInput(e.target.value) }))}
-        />
-      </div>
-      <div className="flex flex-col gap-1">
-        <Label htmlFor={`${id}-to`}>To</Label>
-        <Input
-          id={`${id}-to`}
-          type="datetime-local"
-          value={toLocalInput(draft.to)}
-          onChange={(e) => setDraft((d) => ({ ...d, to: fromLocalInput(e.target.value) }))}
-        />
-      </div>
+      <TimeField
+        id={`${id}-from`}
+        label="From"
+        value={draft.from}
+        onChange={(from) => setDraft((d) => ({ ...d, from }))}
+      />
+      <TimeField
+        id={`${id}-to`}
+        label="To"
+        value={draft.to}
+        onChange={(to) => setDraft((d) => ({ ...d, to }))}
+      />
       {field("principal", "Principal", "root or an ARN")}
       {field("action", "Action", "GetSecretValue")}
       {field("secret", "Secret", "name or ARN")}
@@ -346,6 +340,51 @@ function FilterBar({
         </Button>
       </div>
     </form>
+  );
+}
+
+/**
+ * One end of the time range. An unset end reads "Any time": WebKit (the desktop app's webview)
+ * draws an empty datetime-local input with the current date and time in grey, so an unset From
+ * and To looked like a range of one minute (opening the log from a secret, which sets neither,
+ * seemed to filter out nearly everything). The date parts show while the field has focus.
+ */
+function TimeField({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string | undefined;
+  onChange: (iso: string | undefined) => void;
+}) {
+  const local = toLocalInput(value);
+  const empty = local === "";
+  return (
+    <div className="flex flex-col gap-1">
+      <Label htmlFor={id}>{label}</Label>
+      <div className="relative">
+        <Input
+          id={id}
+          type="datetime-local"
+          value={local}
+          onChange={(e) => onChange(fromLocalInput(e.target.value))}
+          data-empty={empty || undefined}
+          aria-describedby={empty ? `${id}-any` : undefined}
+          className="peer data-[empty]:not-focus:[&::-webkit-datetime-edit]:opacity-0"
+        />
+        {empty && (
+          <span
+            id={`${id}-any`}
+            className="text-muted-foreground pointer-events-none absolute inset-y-0 left-3 flex items-center text-sm peer-focus:hidden"
+          >
+            Any time
+          </span>
+        )}
+      </div>
+    </div>
   );
 }
 

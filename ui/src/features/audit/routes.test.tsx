@@ -41,6 +41,45 @@ describe("H5 routes", () => {
     await waitFor(() => expect(callsTo(calls, "list_audit_events")).toHaveLength(2));
   });
 
+  it("opens from a secret filtered by the secret only, the time range shown as unset", async () => {
+    const arn = arnOf("db/prod");
+    const { calls, router, user } = renderApp({
+      path: secretPath("db/prod"),
+      ipc: {
+        describe_secret: () => detail("db/prod"),
+        list_versions: () => [],
+        list_audit_events: () => ({ events: [], nextToken: null }),
+        verify_audit_chain: () => chain,
+        list_principals: () => [],
+      },
+    });
+    await user.click(await screen.findByRole("link", { name: "View events" }));
+    expect(await screen.findByRole("heading", { name: "Audit log" })).toBeInTheDocument();
+    expect(router.state.location.search).toEqual({ secret: arn });
+    await waitFor(() => expect(callsTo(calls, "list_audit_events")).toHaveLength(1));
+    expect(reqOf<AuditQuery>(callsTo(calls, "list_audit_events")[0]!)).toMatchObject({
+      secret: arn,
+      from: null,
+      to: null,
+    });
+    // Unset ends say so: WebKit would otherwise draw them as the current minute.
+    const form = screen.getByRole("form", { name: "Audit filters" });
+    for (const label of ["From", "To"]) {
+      const field = within(form).getByLabelText(label);
+      expect(field).toHaveValue("");
+      expect(field).toHaveAccessibleDescription("Any time");
+    }
+    expect(within(form).getAllByText("Any time")).toHaveLength(2);
+    expect(within(form).getAllByText("Any time")[0]).toBeVisible();
+
+    // A set end shows its time and no longer reads "Any time".
+    await user.click(within(form).getByRole("button", { name: "Last 24 hours" }));
+    await waitFor(() => expect(within(form).getAllByText("Any time")).toHaveLength(1));
+    expect(within(form).getByLabelText("From")).not.toHaveValue("");
+    expect(within(form).getByLabelText("From")).not.toHaveAccessibleDescription();
+    expect(within(form).getByLabelText("To")).toHaveAccessibleDescription("Any time");
+  });
+
   it("mounts the rotation panel on a secret's Rotation tab", async () => {
     renderApp({
       path: secretPath("db/prod", "rotation"),
