@@ -149,9 +149,12 @@ desktop-deps:
 	@command -v tauri-driver >/dev/null || { echo "desktop-deps: installing tauri-driver (cargo install, about a minute)"; $(CARGO) install tauri-driver --locked; }
 	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js 20+ (apt-get install nodejs npm) and retry"; exit 1; }
 
-## desktop: the UI build, then the desktop binary (debug profile, assets embedded).
+## desktop: the UI build, then the desktop binary (debug profile, assets embedded), built
+## by the tests' own command: cargo builds it for src-tauri's integration tests, so after
+## `make unit` this is a no-op. `cargo build -p coffer-desktop` would unify features over
+## that one package and compile the whole dependency tree a second time (8.5 min in CI).
 desktop: desktop-deps ui-build
-	$(CARGO) build -p coffer-desktop
+	$(CARGO) test --workspace --no-run
 
 ## desktop-test: the shell's tests (mock runtime ACL, store round trip, bindings drift).
 desktop-test: desktop-deps ui-build

@@ -669,6 +669,20 @@ async fn get_secret_value_version_id_and_stage_must_agree() {
     );
     let r = t.engine.get_secret_value(&root(), both("v1", "NOPE")).await;
     expect_err(r, ErrorCode::InvalidRequest, None);
+    // A version that does not exist is not found, stage or not: AWS's rotation template
+    // asks for (token, AWSPENDING) and creates the version on ResourceNotFoundException.
+    let r = t
+        .engine
+        .get_secret_value(&root(), both("v7", "AWSPENDING"))
+        .await;
+    expect_err(
+        r,
+        ErrorCode::ResourceNotFound,
+        Some(&format!(
+            "Secrets Manager can't find the specified secret value for VersionId: {}",
+            token("v7")
+        )),
+    );
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use coffer_engine::rotation::{
     RotateSecretInput, RotationEvent, RotationFailure, RotationRules, RotationState, RotationStep,
     Rotator, Scheduler,
 };
-use coffer_engine::{CreateSecretInput, Password};
+use coffer_engine::{AuditFilter, CreateSecretInput, Password};
 use coffer_rotators::GeneratedValueRotator;
 
 use crate::engine_support::audit_log;
@@ -76,28 +76,63 @@ async fn schedule(t: &TestStore, name: &str, lambda: &str, expr: &str, now: bool
         .unwrap();
 }
 
+/// How many `action` events the log holds. Filtered by the engine, so a probe costs the
+/// same however long the test has been polling (the probes' own QueryAudit events add up).
 async fn count(t: &TestStore, action: &str) -> usize {
-    audit_log(t)
+    t.engine
+        .query_audit(
+            &root(),
+            &AuditFilter {
+                action: Some(action.into()),
+                limit: Some(1_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("query audit")
+        .events
+        .len()
+}
+
+/// The rotation events so far, oldest first, for a timeout's message.
+async fn rotation_events(t: &TestStore) -> String {
+    let mut lines: Vec<String> = audit_log(t)
         .await
         .iter()
-        .filter(|e| e.action == action)
-        .count()
+        .filter(|e| e.action.starts_with("Rotation") || e.action == "TestRotationFailed")
+        .map(|e| {
+            format!(
+                "{} {} {} {} {}",
+                e.time.to_rfc3339(),
+                e.action,
+                e.resource_arn.as_deref().unwrap_or("-"),
+                e.error_code.as_deref().unwrap_or(""),
+                e.details
+            )
+        })
+        .collect();
+    lines.reverse();
+    lines.join("\n")
 }
 
 /// Waits (real time, up to 60 s: every rotation is several fsynced transactions, and a
-/// loaded machine is slow) until `cond` holds.
-async fn until<F, Fut>(what: &str, mut cond: F)
+/// loaded machine is slow) until `cond` holds; on timeout the panic lists the rotation
+/// events, so a stuck job shows why.
+async fn until<F, Fut>(t: &TestStore, what: &str, mut cond: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..3000 {
+    for _ in 0..1200 {
         if cond().await {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("timed out waiting for {what}");
+    panic!(
+        "timed out waiting for {what}; rotation events:\n{}",
+        rotation_events(t).await
+    );
 }
 
 #[tokio::test]
@@ -110,7 +145,7 @@ async fn a_long_sleep_runs_the_missed_rotation_once() {
     // The laptop sleeps for ten days: ten windows were missed.
     t.clock.advance(chrono::Duration::days(10));
     t.engine.wake_scheduler();
-    until("the catch-up rotation", || async {
+    until(&t, "the catch-up rotation", || async {
         count(&t, "RotationSucceeded").await == 1
     })
     .await;
@@ -155,7 +190,7 @@ async fn failures_back_off_from_10_seconds_doubling_to_5_minutes() {
     let expected_secs = [10, 20, 40, 80, 160, 300, 300];
     for (i, secs) in expected_secs.iter().enumerate() {
         let attempt = i as u32 + 1;
-        until(&format!("attempt {attempt}"), || async {
+        until(&t, &format!("attempt {attempt}"), || async {
             t.engine
                 .rotation_status(&root(), "db")
                 .await
@@ -182,7 +217,7 @@ async fn failures_back_off_from_10_seconds_doubling_to_5_minutes() {
     }
     // The target recovers: the next retry completes the rotation.
     flaky.failing.store(false, Ordering::SeqCst);
-    until("the retry after 7 failures", || async {
+    until(&t, "the retry after 7 failures", || async {
         t.engine
             .rotation_status(&root(), "db")
             .await
@@ -192,7 +227,7 @@ async fn failures_back_off_from_10_seconds_doubling_to_5_minutes() {
             || count(&t, "RotationSucceeded").await == 1
     })
     .await;
-    until("success", || async {
+    until(&t, "success", || async {
         count(&t, "RotationSucceeded").await == 1
     })
     .await;
@@ -235,7 +270,7 @@ async fn the_scheduler_sleeps_until_something_is_due() {
     // When the windows come, every secret rotates once.
     t.clock.advance(chrono::Duration::days(30));
     t.engine.wake_scheduler();
-    until("10 rotations", || async {
+    until(&t, "10 rotations", || async {
         count(&t, "RotationSucceeded").await == 10
     })
     .await;
@@ -256,7 +291,7 @@ async fn while_sealed_due_rotations_wait_and_show_as_waiting() {
     let status = t.engine.rotation_status(&root(), "db").await.unwrap();
     assert_eq!(status.state, RotationState::Waiting);
     t.engine.unseal(&Password::from(PASSWORD)).await.unwrap();
-    until("the rotation after unseal", || async {
+    until(&t, "the rotation after unseal", || async {
         count(&t, "RotationSucceeded").await == 1
     })
     .await;

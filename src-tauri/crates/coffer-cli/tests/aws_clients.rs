@@ -1,7 +1,8 @@
 //! The real AWS clients against a real `coffer serve`: a boto3 application script
 //! (`tests/data/app_boto3.py`), a shell-style AWS CLI sequence, and the Secrets Manager Agent
 //! protocol, all as an IAM user with an access key made by `coffer iam`, then SIGTERM and a
-//! clean exit.
+//! clean exit; and a custom rotation function (`tests/data/rotator_boto3.py`) rotating a
+//! secret through the server with the per-step credentials Coffer mints for it.
 //!
 //! The Python interpreter is `$COFFER_PYTHON` (else `python3`) and must import boto3; the
 //! AWS CLI is `$COFFER_AWS_CLI` (else `aws`). `make python-deps` installs both into
@@ -23,6 +24,7 @@ use tempfile::TempDir;
 const BIN: &str = env!("CARGO_BIN_EXE_coffer");
 const PASSWORD: &str = "correct horse battery staple";
 const APP_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/app_boto3.py");
+const ROTATOR_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/rotator_boto3.py");
 /// The ClientRequestToken the boto3 script uses for its third version of `app/db`.
 const SCRIPT_V3: &str = "11111111-2222-3333-4444-555555555555";
 
@@ -332,6 +334,166 @@ impl Cli<'_> {
     }
 }
 
+/// Checks boto3 and the AWS CLI are there, then makes a store where root has set up the
+/// caller the tests act as: user `app` with [`APP_POLICY`] and an access key (returned as
+/// id and secret), and a secret `other/locked` it may not read.
+fn clients_and_app_user() -> (Store, String, String) {
+    require(
+        "boto3 (Python)",
+        &python(),
+        &["-c", "import boto3, botocore"],
+    );
+    require("The AWS CLI (`aws`)", &aws_cli(), &["--version"]);
+    let st = Store::new();
+    st.ok(&["iam", "create-user", "--user-name", "app"]);
+    st.ok(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "app",
+        "--policy-name",
+        "app-secrets",
+        "--policy-document",
+        APP_POLICY,
+    ]);
+    st.ok(&[
+        "create-secret",
+        "--name",
+        "other/locked",
+        "--secret-string",
+        "not for app",
+    ]);
+    let k = st.ok(&["iam", "create-access-key", "--user-name", "app"]);
+    let key_id = s(&k["AccessKey"]["AccessKeyId"]).to_owned();
+    let secret = s(&k["AccessKey"]["SecretAccessKey"]).to_owned();
+    (st, key_id, secret)
+}
+
+/// A custom rotation function (`coffer lambda create-function`, a boto3 script written as
+/// an AWS rotation Lambda) rotates a secret through a running `coffer serve`: each step
+/// gets its own access key, limited to that secret (reading another is AccessDenied) and
+/// gone once the step returns; the rotation ends with AWSCURRENT on the new token.
+#[test]
+fn a_custom_rotator_rotates_through_the_api_with_credentials_for_one_secret() {
+    let (st, key_id, secret) = clients_and_app_user();
+    st.ok(&[
+        "create-secret",
+        "--name",
+        "app/token",
+        "--secret-string",
+        r#"{"service":"billing","token":"first-token"}"#,
+    ]);
+    let out = st.path("rotator-out");
+    std::fs::create_dir(&out).expect("create rotator-out");
+    let no_config = st.path("no-aws-config");
+    st.ok(&[
+        "lambda",
+        "create-function",
+        "--function-name",
+        "token-rotator",
+        "--timeout",
+        "60",
+        "--environment",
+        &format!("OUT_DIR={}", out.display()),
+        "--environment",
+        "FORBIDDEN_SECRET=other/locked",
+        "--environment",
+        &format!("AWS_CONFIG_FILE={}", no_config.display()),
+        "--environment",
+        &format!("AWS_SHARED_CREDENTIALS_FILE={}", no_config.display()),
+        "--environment",
+        "AWS_EC2_METADATA_DISABLED=true",
+        "--command",
+        &python(),
+        ROTATOR_SCRIPT,
+    ]);
+    let mut server = Server::start(&st);
+    let cli = Cli {
+        store: &st,
+        key_id,
+        secret,
+        endpoint: server.endpoint.clone(),
+    };
+    let started = cli.ok(&[
+        "rotate-secret",
+        "--secret-id",
+        "app/token",
+        "--rotation-lambda-arn",
+        "arn:aws:lambda:us-east-1:123456789012:function:token-rotator",
+        "--rotation-rules",
+        r#"{"AutomaticallyAfterDays": 30}"#,
+    ]);
+    let token = s(&started["VersionId"]).to_owned();
+    // The server's scheduler runs the four steps in the background, as AWS invokes the
+    // Lambda after RotateSecret returns.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let described = loop {
+        let d = cli.ok(&["describe-secret", "--secret-id", "app/token"]);
+        let stages = &d["VersionIdsToStages"][token.as_str()];
+        if stages
+            .as_array()
+            .is_some_and(|a| a.iter().any(|l| l == "AWSCURRENT"))
+        {
+            break d;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the rotation did not finish in 90 s: {d}\nserver stderr: {}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(described["RotationEnabled"], true, "{described}");
+    assert!(described["LastRotatedDate"].is_number(), "{described}");
+    let stages = described["VersionIdsToStages"].to_string();
+    assert!(!stages.contains("AWSPENDING"), "{stages}");
+    let v = cli.ok(&["get-secret-value", "--secret-id", "app/token"]);
+    assert_eq!(v["VersionId"], token.as_str(), "{v}");
+    let value: Value = serde_json::from_str(s(&v["SecretString"])).expect("JSON secret");
+    assert_eq!(value["service"], "billing", "{value}");
+    let new_token = s(&value["token"]);
+    assert_eq!(new_token.len(), 40, "{value}");
+    assert_ne!(new_token, "first-token");
+
+    let lines = |name: &str| -> Vec<Value> {
+        std::fs::read_to_string(out.join(name))
+            .unwrap_or_else(|e| panic!("the rotator wrote no {name}: {e}"))
+            .lines()
+            .map(|l| json(l.as_bytes(), name))
+            .collect()
+    };
+    let forbidden = lines("forbidden");
+    let steps: Vec<&str> = forbidden.iter().map(|f| s(&f["step"])).collect();
+    assert_eq!(
+        steps,
+        ["createSecret", "setSecret", "testSecret", "finishSecret"]
+    );
+    for f in &forbidden {
+        assert_eq!(f["outcome"], "AccessDeniedException", "{f}");
+    }
+    let credentials = lines("credentials");
+    let ids: BTreeSet<&str> = credentials.iter().map(|c| s(&c["AccessKeyId"])).collect();
+    assert_eq!(ids.len(), 4, "one key per step: {credentials:?}");
+    // Each step's key died with its step.
+    for c in &credentials {
+        let old = Cli {
+            store: &st,
+            key_id: s(&c["AccessKeyId"]).to_owned(),
+            secret: s(&c["SecretAccessKey"]).to_owned(),
+            endpoint: server.endpoint.clone(),
+        };
+        old.error(
+            "UnrecognizedClientException",
+            "GetSecretValue",
+            &["get-secret-value", "--secret-id", "app/token"],
+        );
+    }
+    let status = server.terminate();
+    assert!(status.success(), "coffer serve exited with {status}");
+    let roles = st.ok(&["iam", "list-roles"]).to_string();
+    assert!(!roles.contains("coffer-rotation"), "{roles}");
+}
+
 /// A minimal HTTP/1.1 GET over a fresh connection; returns the status and the body.
 fn http_get(authority: &str, target: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut stream = TcpStream::connect(authority).expect("connect to coffer serve");
@@ -392,35 +554,7 @@ fn names(list: &Value) -> BTreeSet<String> {
 
 #[test]
 fn boto3_aws_cli_and_agent_against_coffer_serve() {
-    let python = python();
-    let aws = aws_cli();
-    require("boto3 (Python)", &python, &["-c", "import boto3, botocore"]);
-    require("The AWS CLI (`aws`)", &aws, &["--version"]);
-
-    // Root sets up the caller: a user, its policy, an access key; and a secret it may
-    // not read.
-    let st = Store::new();
-    st.ok(&["iam", "create-user", "--user-name", "app"]);
-    st.ok(&[
-        "iam",
-        "put-user-policy",
-        "--user-name",
-        "app",
-        "--policy-name",
-        "app-secrets",
-        "--policy-document",
-        APP_POLICY,
-    ]);
-    st.ok(&[
-        "create-secret",
-        "--name",
-        "other/locked",
-        "--secret-string",
-        "not for app",
-    ]);
-    let k = st.ok(&["iam", "create-access-key", "--user-name", "app"]);
-    let key_id = s(&k["AccessKey"]["AccessKeyId"]).to_owned();
-    let secret = s(&k["AccessKey"]["SecretAccessKey"]).to_owned();
+    let (st, key_id, secret) = clients_and_app_user();
 
     let mut server = Server::start(&st);
     let token_path = st.path("s.db.agent-token");
@@ -430,7 +564,7 @@ fn boto3_aws_cli_and_agent_against_coffer_serve() {
     assert!(token.len() >= 16, "short agent token {token:?}");
 
     // 1. The boto3 application script.
-    let mut c = Command::new(&python);
+    let mut c = Command::new(python());
     aws_env(&mut c, &st, &key_id, &secret, &server.endpoint);
     let out = c.arg(APP_SCRIPT).output().expect("spawn python");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -41,7 +41,7 @@ impl PrincipalKind {
         }
     }
 
-    fn id_prefix(self) -> &'static str {
+    pub(crate) fn id_prefix(self) -> &'static str {
         match self {
             PrincipalKind::User => "AIDA",
             PrincipalKind::Role => "AROA",
@@ -144,13 +144,42 @@ pub struct Credential {
     pub secret_access_key: SecretBytes,
 }
 
-fn random_id(prefix: &str) -> String {
+pub(crate) fn random_id(prefix: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut rng = rand::rng();
     let rest: String = (0..16)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect();
     format!("{prefix}{rest}")
+}
+
+/// A new active access key for `principal_id` (the row to insert, with its secret sealed
+/// under the root key) and the secret itself, to show once.
+pub(crate) fn new_access_key(
+    keys: &Keyring,
+    principal_id: i64,
+    now: i64,
+    expires_at: Option<i64>,
+) -> Result<(AccessKeyRow, SecretBytes)> {
+    let id = random_id("AKIA");
+    let secret = random_secret();
+    let sealed = keys
+        .root()
+        .access_key_wrapping_key()
+        .encrypt(&id, &secret)
+        .map_err(Error::internal)?;
+    let row = AccessKeyRow {
+        access_key_id: id,
+        principal_id,
+        sealed_secret: sealed,
+        status: "Active".into(),
+        created_at: now,
+        last_used_at: None,
+        last_used_region: None,
+        last_used_service: None,
+        expires_at,
+    };
+    Ok((row, secret))
 }
 
 fn random_secret() -> SecretBytes {
@@ -272,7 +301,7 @@ impl Engine {
         )
     }
 
-    fn principal_arn(&self, kind: PrincipalKind, path: &str, name: &str) -> String {
+    pub(crate) fn principal_arn(&self, kind: PrincipalKind, path: &str, name: &str) -> String {
         format!(
             "arn:aws:iam::{}:{}{}{}",
             self.inner.account_id,
@@ -741,26 +770,9 @@ impl Engine {
                     "Cannot exceed quota for AccessKeysPerUser: 2",
                 ));
             }
-            let id = random_id("AKIA");
-            let secret = random_secret();
-            let sealed = op
-                .keys
-                .root()
-                .access_key_wrapping_key()
-                .encrypt(&id, &secret)
-                .map_err(Error::internal)?;
-            let row = AccessKeyRow {
-                access_key_id: id.clone(),
-                principal_id: owner.id,
-                sealed_secret: sealed,
-                status: "Active".into(),
-                created_at: op.now,
-                last_used_at: None,
-                last_used_region: None,
-                last_used_service: None,
-            };
+            let (row, secret) = new_access_key(&op.keys, owner.id, op.now, None)?;
             coffer_store::insert_access_key(op.tx.conn(), &row).await?;
-            op.event.detail("accessKeyId", id);
+            op.event.detail("accessKeyId", row.access_key_id.as_str());
             Ok(NewAccessKey {
                 info: Self::key_info(row, &owner),
                 secret_access_key: secret,
@@ -886,6 +898,7 @@ impl Engine {
     }
 
     /// Looks up an active access key for request signing: the owner's ARN and the secret.
+    /// An expired key (minted rotation credentials) does not authenticate.
     /// A deactivated or deleted key fails on the next request: the verification is cached
     /// only for the identity generation it was made under (see `identity_cache`). `None`
     /// for an unknown or inactive key (the caller answers UnrecognizedClientException).
@@ -915,6 +928,8 @@ impl Engine {
                 verified
             }
         };
+        let now = self.inner.clock.now().timestamp_millis();
+        let verified = verified.filter(|v| v.expires_at.is_none_or(|t| now < t));
         Ok(verified.map(|v| Credential {
             principal_arn: v.principal_arn,
             secret_access_key: v.secret,
@@ -950,6 +965,7 @@ impl Engine {
         Ok(Some(VerifiedKey {
             principal_arn: owner.arn,
             secret,
+            expires_at: key.expires_at,
         }))
     }
 }

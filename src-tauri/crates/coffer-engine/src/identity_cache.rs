@@ -26,6 +26,9 @@ pub(crate) struct VerifiedKey {
     pub principal_arn: String,
     /// The unsealed secret access key.
     pub secret: SecretBytes,
+    /// When the key stops authenticating (ms), for minted rotation credentials: checked
+    /// on every use, since time passing does not change the identity generation.
+    pub expires_at: Option<i64>,
 }
 
 #[derive(Default)]

@@ -385,15 +385,18 @@ pub struct AccessKeyRow {
     pub last_used_region: Option<String>,
     /// Service of the last use.
     pub last_used_service: Option<String>,
+    /// When the key stops authenticating (ms); `None` = never. Only minted rotation keys expire.
+    pub expires_at: Option<i64>,
 }
 
-const KEY_COLUMNS: &str = "access_key_id, principal_id, sealed_secret, status, created_at, last_used_at, last_used_region, last_used_service";
+const KEY_COLUMNS: &str = "access_key_id, principal_id, sealed_secret, status, created_at, last_used_at, last_used_region, last_used_service, expires_at";
 
 /// Inserts an access key.
 pub async fn insert_access_key(c: &mut SqliteConnection, k: &AccessKeyRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO access_keys (access_key_id, principal_id, sealed_secret, status, created_at, \
-         last_used_at, last_used_region, last_used_service) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         last_used_at, last_used_region, last_used_service, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&k.access_key_id)
     .bind(k.principal_id)
@@ -403,9 +406,27 @@ pub async fn insert_access_key(c: &mut SqliteConnection, k: &AccessKeyRow) -> Re
     .bind(k.last_used_at)
     .bind(&k.last_used_region)
     .bind(&k.last_used_service)
+    .bind(k.expires_at)
     .execute(c)
     .await?;
     Ok(())
+}
+
+/// The principals under `path` that own an access key expired at `now`: what is left of
+/// minted credentials whose revocation never ran (the process stopped mid-step).
+pub async fn principals_with_expired_keys(
+    c: &mut SqliteConnection,
+    path: &str,
+    now: i64,
+) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT p.id FROM principals p JOIN access_keys k ON k.principal_id = p.id \
+         WHERE p.path = ? AND k.expires_at IS NOT NULL AND k.expires_at <= ?",
+    )
+    .bind(path)
+    .bind(now)
+    .fetch_all(c)
+    .await?)
 }
 
 /// The identity generation: a counter the store's triggers bump on every change to

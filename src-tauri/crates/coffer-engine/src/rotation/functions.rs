@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use coffer_store::{LambdaFunctionRow, SecretRow};
+use coffer_store::LambdaFunctionRow;
 
-use super::rotator::{ApiAccess, FunctionDefinition};
+use super::rotator::FunctionDefinition;
 use crate::clock::from_millis;
 use crate::error::{Error, ErrorCode, Result};
 use crate::{Engine, RequestContext};
@@ -218,17 +218,4 @@ impl Engine {
             .as_ref()
             .map(definition_of))
     }
-
-    /// Short-lived API credentials for a custom rotator. Not minted in this version: a
-    /// custom rotator gets the endpoint only when it can authenticate by other means.
-    pub(crate) async fn mint_rotation_credentials(
-        &self,
-        _secret: &SecretRow,
-        _endpoint: String,
-    ) -> Result<Option<ApiAccess>> {
-        Ok(None)
-    }
-
-    /// Deletes credentials minted for one rotation step.
-    pub(crate) async fn revoke_api_access(&self, _access: &ApiAccess) {}
 }

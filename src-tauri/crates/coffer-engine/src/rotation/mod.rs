@@ -6,8 +6,11 @@
 //!   in `rotation_jobs` so a crash between steps resumes at the right step;
 //! - `status.rs`: what the desktop and the CLI show (state, last error, next runs, history);
 //! - [`scheduler`]: the background task that starts due rotations and retries failed ones;
-//! - `functions.rs`: registered custom rotation functions (the Lambda equivalent).
+//! - `functions.rs`: registered custom rotation functions (the Lambda equivalent);
+//! - `credentials.rs`: the short-lived, one-secret API credentials a custom function's
+//!   step gets (its "execution role").
 
+mod credentials;
 mod functions;
 mod protocol;
 mod rotator;
@@ -15,6 +18,7 @@ pub mod schedule;
 pub mod scheduler;
 mod status;
 
+pub use credentials::ROTATION_ROLE_PATH;
 pub use functions::{CreateFunctionInput, FunctionInfo};
 pub use protocol::{
     CancelRotateSecretOutput, RotateSecretInput, RotateSecretOutput, RotationRun, backoff_delay,

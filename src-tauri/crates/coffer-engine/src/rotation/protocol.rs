@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use coffer_store::{RotationConfigRow, RotationJobRow, SecretRow, VersionRow};
 use rand::Rng;
 
-use super::rotator::{ApiAccess, RotationEvent, RotationFailure, RotationStep, Rotator};
+use super::rotator::{RotationEvent, RotationFailure, RotationStep, Rotator};
 use super::schedule::{RotationRules, Schedule};
 use crate::audit::EventDraft;
 use crate::error::{Error, ErrorCode, Result};
@@ -218,7 +218,7 @@ impl Engine {
         conn: &mut coffer_store::SqliteConnection,
         region: &str,
         arn: &str,
-    ) -> Result<(Arc<dyn Rotator>, bool)> {
+    ) -> Result<(Arc<dyn Rotator>, Option<StdDuration>)> {
         let name = lambda_arn_function_name(arn).ok_or_else(|| {
             Error::invalid_parameter(format!(
                 "Invalid RotationLambdaARN {arn}: give arn:aws:lambda:<region>:<account>:function:<name>."
@@ -232,11 +232,12 @@ impl Engine {
             .expect("rotators lock")
             .clone();
         if let Some(r) = registry.builtin(name) {
-            return Ok((r, false));
+            return Ok((r, None));
         }
         if let Some(def) = self.function_definition(conn, region, name).await? {
+            let timeout = def.timeout;
             if let Some(r) = registry.command(def) {
-                return Ok((r, true));
+                return Ok((r, Some(timeout)));
             }
         }
         Err(Error::new(
@@ -596,10 +597,9 @@ impl Engine {
                 Claim::Done(run) => return Ok(run),
             };
             let step = RotationStep::parse(&job.step).unwrap_or(RotationStep::CreateSecret);
-            let api = if custom {
-                self.mint_api_access(&secret).await?
-            } else {
-                None
+            let api = match custom {
+                Some(timeout) => self.mint_api_access(&secret, timeout).await?,
+                None => None,
             };
             let event = RotationEvent {
                 step,
@@ -868,21 +868,6 @@ impl Engine {
             }
         }
     }
-
-    /// Short-lived API credentials limited to `secret`, for an out-of-process rotator.
-    async fn mint_api_access(&self, secret: &SecretRow) -> Result<Option<ApiAccess>> {
-        let endpoint = self
-            .inner
-            .rotation
-            .api_endpoint
-            .read()
-            .expect("endpoint lock")
-            .clone();
-        let Some(endpoint) = endpoint else {
-            return Ok(None);
-        };
-        self.mint_rotation_credentials(secret, endpoint).await
-    }
 }
 
 /// What the claim transaction decided.
@@ -902,7 +887,8 @@ enum Claim {
         job: Box<RotationJobRow>,
         secret: Box<SecretRow>,
         rotator: Arc<dyn Rotator>,
-        custom: bool,
+        /// The step timeout of a custom (out-of-process) rotator; `None` for a built-in.
+        custom: Option<StdDuration>,
     },
     Done(RotationRun),
 }

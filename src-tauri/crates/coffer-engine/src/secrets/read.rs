@@ -356,6 +356,14 @@ impl Engine {
             (Some(v), stage) => {
                 if let Some(s) = stage {
                     if labels.get(s).map(String::as_str) != Some(v) {
+                        // An absent version is "not found" first (what AWS's rotation
+                        // template expects in createSecret), a mismatch only otherwise.
+                        if coffer_store::find_version(op.tx.conn(), secret.id, v)
+                            .await?
+                            .is_none()
+                        {
+                            return Err(not_found(format!("VersionId: {v}")));
+                        }
                         return Err(Error::invalid_request(
                             "You provided a VersionStage that is not associated to the provided VersionId.",
                         ));
@@ -607,11 +615,18 @@ impl Engine {
                 None => 0,
             };
             let region = op.region.clone();
-            let (page, more) = if filters.is_empty() && sort_by == SortBy::CreatedDate {
-                // Fast path: the index on (region, created_at) gives the page directly.
-                let mut rows = coffer_store::page_secrets_by_created(
+            let indexed = match sort_by {
+                SortBy::CreatedDate => Some(coffer_store::SecretOrder::Created),
+                SortBy::Name => Some(coffer_store::SecretOrder::Name),
+                SortBy::LastChangedDate | SortBy::LastAccessedDate => None,
+            };
+            let (page, more) = if let Some(order) = indexed.filter(|_| filters.is_empty()) {
+                // Fast path: an index on (region, created_at) or (region, name) gives the
+                // page directly.
+                let mut rows = coffer_store::page_secrets(
                     op.tx.conn(),
                     &region,
+                    order,
                     input.include_planned_deletion,
                     descending,
                     start as i64,
