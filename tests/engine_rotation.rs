@@ -393,11 +393,9 @@ async fn a_failure_at_each_step_leaves_awscurrent_on_the_working_value() {
                 .unwrap()
                 .contains("the database is down")
         );
-        let wanted = if step == RotationStep::TestSecret {
-            "TestRotationFailed"
-        } else {
-            "RotationFailed"
-        };
+        // A real rotation's failure is RotationFailed at every step (TestRotationFailed is
+        // the configuration test's, RotateImmediately=false).
+        let wanted = "RotationFailed";
         let failure = audit_log(&t)
             .await
             .into_iter()
@@ -595,19 +593,36 @@ async fn cancel_turns_rotation_off_and_keeps_the_rules() {
     );
 }
 
+/// RotateImmediately=false: AWS tests the configuration (testSecret alone, on an
+/// AWSPENDING version it then removes) and leaves the rotation to the next window.
 #[tokio::test]
-async fn rotate_immediately_false_only_schedules() {
+async fn rotate_immediately_false_tests_the_configuration_and_waits_for_the_window() {
     let t = store_with_secret().await;
     let mut input = rotate(GENERATED, "n1");
     input.rotate_immediately = Some(false);
     t.engine.rotate_secret(&root(), input).await.unwrap();
-    assert!(
-        !stages(&t, "prod/db")
-            .await
-            .values()
-            .flatten()
-            .any(|l| l == "AWSPENDING")
+    assert_eq!(stages(&t, "prod/db").await[&token("n1")], ["AWSPENDING"]);
+    let pending = t
+        .engine
+        .get_secret_value(
+            &root(),
+            GetSecretValueInput {
+                secret_id: "prod/db".into(),
+                version_stage: Some("AWSPENDING".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending.value.as_str(), Some(JSON_SECRET));
+    assert_eq!(
+        t.engine.run_rotation(&root(), "prod/db").await.unwrap(),
+        RotationRun::Tested { error: None }
     );
+    let labels = stages(&t, "prod/db").await;
+    assert!(!labels.contains_key(&token("n1")), "{labels:?}");
+    assert_eq!(labels[&token("v1")], ["AWSCURRENT"]);
+    assert_eq!(current_text(&t, "prod/db").await, JSON_SECRET);
     let status = t.engine.rotation_status(&root(), "prod/db").await.unwrap();
     assert_eq!(status.state, RotationState::Idle);
     assert_eq!(status.next_runs.len(), 5);
@@ -615,6 +630,52 @@ async fn rotate_immediately_false_only_schedules() {
         status.next_runs[0].to_rfc3339(),
         "2026-01-31T00:00:00+00:00"
     );
+    assert_eq!(
+        t.engine.run_rotation(&root(), "prod/db").await.unwrap(),
+        RotationRun::NoJob
+    );
+    let acts = actions(&t).await;
+    for a in ["TestRotationStarted", "TestRotationSucceeded"] {
+        assert!(acts.iter().any(|x| x == a), "no {a} in {acts:?}");
+    }
+    for a in ["RotationStarted", "RotationSucceeded"] {
+        assert!(!acts.iter().any(|x| x == a), "{a} in {acts:?}");
+    }
+}
+
+/// A configuration test that fails is recorded as TestRotationFailed and not retried: the
+/// schedule stands and AWSCURRENT never moved.
+#[tokio::test]
+async fn a_failed_configuration_test_is_recorded_and_not_retried() {
+    let t = store_with_secret().await;
+    let faulty = Arc::new(Faulty::new(RotationStep::TestSecret, 1));
+    t.engine.set_rotators(registry_with(faulty.clone()));
+    let mut input = rotate(FAULTY, "n2");
+    input.rotate_immediately = Some(false);
+    t.engine.rotate_secret(&root(), input).await.unwrap();
+    let run = t.engine.run_rotation(&root(), "prod/db").await.unwrap();
+    let RotationRun::Tested { error: Some(error) } = run else {
+        panic!("expected a failed test, got {run:?}");
+    };
+    assert!(error.contains("the database is down"), "{error}");
+    assert_eq!(
+        faulty.calls.load(Ordering::SeqCst),
+        1,
+        "only testSecret ran"
+    );
+    let failure = audit_log(&t)
+        .await
+        .into_iter()
+        .find(|e| e.action == "TestRotationFailed")
+        .expect("a TestRotationFailed event");
+    assert_eq!(failure.outcome, "error");
+    assert_eq!(failure.error_code.as_deref(), Some("TargetUnreachable"));
+    let labels = stages(&t, "prod/db").await;
+    assert!(!labels.contains_key(&token("n2")), "{labels:?}");
+    assert_eq!(current_text(&t, "prod/db").await, JSON_SECRET);
+    let status = t.engine.rotation_status(&root(), "prod/db").await.unwrap();
+    assert_eq!(status.state, RotationState::Idle);
+    assert_eq!(status.enabled, Some(true));
     assert_eq!(
         t.engine.run_rotation(&root(), "prod/db").await.unwrap(),
         RotationRun::NoJob

@@ -249,11 +249,16 @@ async fn the_scheduler_sleeps_until_something_is_due() {
         schedule(&t, &name, GENERATED, "rate(30 days)", false).await;
     }
     let scheduler = Scheduler::start(t.engine.clone());
+    // RotateImmediately=false tested each configuration: the first pass runs the ten tests.
+    until(&t, "10 configuration tests", || async {
+        count(&t, "TestRotationSucceeded").await == 10
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let settled = t.engine.scheduler_wakeups();
     assert!(
         (1..=3).contains(&settled),
-        "woke {settled} times while planning"
+        "woke {settled} times while planning and testing"
     );
     // A second of real time with nothing due: no wake-up at all.
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -647,7 +647,8 @@ export type RotationRunView = {
 	/**  When. */
 	time: string,
 	/**
-	 *  `RotationStarted`, `RotationSucceeded`, `RotationFailed`, `RotationAbandoned` or
+	 *  `RotationStarted`, `RotationSucceeded`, `RotationFailed`, `RotationAbandoned`, or a
+	 *  configuration test's `TestRotationStarted`, `TestRotationSucceeded`,
 	 *  `TestRotationFailed`.
 	 */
 	action: string,

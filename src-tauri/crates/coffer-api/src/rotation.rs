@@ -116,6 +116,8 @@ pub fn run_json(run: &RotationRun) -> Value {
         }),
         RotationRun::Abandoned { reason } => json!({ "Outcome": "Abandoned", "Reason": reason }),
         RotationRun::NotDue { at } => json!({ "Outcome": "NotDue", "Date": at.to_rfc3339() }),
+        RotationRun::Tested { error: None } => json!({ "Outcome": "TestSucceeded" }),
+        RotationRun::Tested { error: Some(e) } => json!({ "Outcome": "TestFailed", "Error": e }),
     }
 }
 

@@ -2,9 +2,10 @@
 //! AWS CLI's flags, `coffer rotation status|history|next|run`, and `coffer lambda
 //! create-function|list-functions|delete-function` for custom rotators.
 //!
-//! The CLI has no scheduler running, so after a RotateSecret that rotates immediately it
-//! drives the rotation itself (what `coffer serve`'s scheduler does in the background) and
-//! says on stderr how it ended; stdout carries AWS's response only.
+//! The CLI has no scheduler running, so after a RotateSecret it drives the rotation (or,
+//! with `--no-rotate-immediately`, the configuration test) itself — what `coffer serve`'s
+//! scheduler does in the background — and says on stderr how it ended; stdout carries
+//! AWS's response only.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -167,15 +168,20 @@ pub(crate) async fn rotate_secret(
         .await
         .map_err(api("RotateSecret"))?;
     let code = print(&out)?;
-    if immediately {
-        let arn = out["ARN"].as_str().unwrap_or_default().to_owned();
-        let run = coffer_api::rotation::run_now(engine, ctx, &arn)
-            .await
-            .map_err(api("RotateSecret"))?;
-        eprintln!("coffer: rotation {run}");
-        if run["Outcome"] == "Failed" {
-            return Ok(ExitCode::from(3));
-        }
+    // A rotation that starts now runs to its end; with --no-rotate-immediately the
+    // configuration test (testSecret alone) runs instead.
+    let arn = out["ARN"].as_str().unwrap_or_default().to_owned();
+    let run = coffer_api::rotation::run_now(engine, ctx, &arn)
+        .await
+        .map_err(api("RotateSecret"))?;
+    let what = if immediately {
+        "rotation"
+    } else {
+        "rotation test"
+    };
+    eprintln!("coffer: {what} {run}");
+    if run["Outcome"] == "Failed" || run["Outcome"] == "TestFailed" {
+        return Ok(ExitCode::from(3));
     }
     Ok(code)
 }

@@ -639,6 +639,23 @@ pub async fn set_labels(
     Ok(())
 }
 
+/// Deletes a version that no label points to; false when it has a label (or is absent).
+pub async fn delete_unlabelled_version(
+    c: &mut SqliteConnection,
+    secret_id: i64,
+    version_id: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM versions WHERE secret_id = ?1 AND version_id = ?2 AND NOT EXISTS \
+         (SELECT 1 FROM staging_labels WHERE secret_id = ?1 AND version_id = ?2)",
+    )
+    .bind(secret_id)
+    .bind(version_id)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Removes a label from a secret.
 pub async fn remove_label(c: &mut SqliteConnection, secret_id: i64, label: &str) -> Result<()> {
     sqlx::query("DELETE FROM staging_labels WHERE secret_id = ? AND label = ?")

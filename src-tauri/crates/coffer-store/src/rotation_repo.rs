@@ -164,17 +164,20 @@ pub struct RotationJobRow {
     pub started_at: i64,
     /// Last change (ms).
     pub updated_at: i64,
+    /// A configuration test (RotateImmediately=false): testSecret once on a copy of the
+    /// current value, then the pending version is removed. Set at insert, never changed.
+    pub trial: bool,
 }
 
 const JOB_COLUMNS: &str = "secret_id, token, lambda_arn, step, state, attempts, next_attempt_at, \
-     last_error, lease_owner, lease_until, started_at, updated_at";
+     last_error, lease_owner, lease_until, started_at, updated_at, trial";
 
 /// Inserts a job; fails with a unique violation when the secret already has one.
 pub async fn insert_rotation_job(c: &mut SqliteConnection, j: &RotationJobRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO rotation_jobs (secret_id, token, lambda_arn, step, state, attempts, \
-         next_attempt_at, last_error, lease_owner, lease_until, started_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         next_attempt_at, last_error, lease_owner, lease_until, started_at, updated_at, trial) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(j.secret_id)
     .bind(&j.token)
@@ -188,6 +191,7 @@ pub async fn insert_rotation_job(c: &mut SqliteConnection, j: &RotationJobRow) -
     .bind(j.lease_until)
     .bind(j.started_at)
     .bind(j.updated_at)
+    .bind(j.trial)
     .execute(c)
     .await?;
     Ok(())

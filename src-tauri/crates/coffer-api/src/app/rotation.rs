@@ -92,7 +92,8 @@ pub struct RotateSecretRequest {
 pub struct RotationRunView {
     /// When.
     pub time: String,
-    /// `RotationStarted`, `RotationSucceeded`, `RotationFailed`, `RotationAbandoned` or
+    /// `RotationStarted`, `RotationSucceeded`, `RotationFailed`, `RotationAbandoned`, or a
+    /// configuration test's `TestRotationStarted`, `TestRotationSucceeded`,
     /// `TestRotationFailed`.
     pub action: String,
     /// The version being rotated in.

@@ -92,6 +92,12 @@ pub enum RotationRun {
         /// When it may run.
         at: DateTime<Utc>,
     },
+    /// The configuration test of a RotateSecret with RotateImmediately=false ran
+    /// (testSecret on a copy of the current value, then removed); `error` when it failed.
+    Tested {
+        /// Why the test failed (never a secret value); `None` = it passed.
+        error: Option<String>,
+    },
 }
 
 /// The first retry waits 10 s, then the wait doubles up to 5 minutes.
@@ -378,6 +384,8 @@ impl Engine {
         op.event.version_id = Some(token.clone());
         if immediately {
             self.start_job(op, &secret, &token, &lambda_arn).await?;
+        } else {
+            self.start_trial(op, &secret, &token, &lambda_arn).await?;
         }
         Ok(RotateSecretOutput {
             arn: secret.arn,
@@ -396,38 +404,70 @@ impl Engine {
         lambda_arn: &str,
     ) -> Result<()> {
         insert_placeholder(op, secret.id, token).await?;
-        let job = RotationJobRow {
-            secret_id: secret.id,
-            token: token.to_owned(),
-            lambda_arn: lambda_arn.to_owned(),
-            step: RotationStep::CreateSecret.as_str().to_owned(),
-            state: "running".into(),
-            attempts: 0,
-            next_attempt_at: op.now,
-            last_error: None,
-            lease_owner: None,
-            lease_until: None,
-            started_at: op.now,
-            updated_at: op.now,
+        insert_job(op, secret, token, lambda_arn, false).await
+    }
+
+    /// RotateImmediately=false: AWS tests the configuration instead of rotating, running
+    /// only testSecret on an AWSPENDING version that it removes afterwards. Here that
+    /// version holds a copy of the current value (a database rotator then proves it can
+    /// reach the server and log in), and a trial job runs the one step. A secret without a
+    /// current value has nothing to test.
+    async fn start_trial(
+        &self,
+        op: &mut Op<'_>,
+        secret: &SecretRow,
+        token: &str,
+        lambda_arn: &str,
+    ) -> Result<()> {
+        let labels = labels_of(op, secret.id).await?;
+        let Some(current) = labels.get(AWSCURRENT).cloned() else {
+            return Ok(());
         };
-        coffer_store::insert_rotation_job(op.tx.conn(), &job)
-            .await
-            .map_err(|e| {
-                if e.is_unique_violation() {
-                    previous_rotation_incomplete()
-                } else {
-                    e.into()
-                }
-            })?;
-        let mut e = EventDraft::new("RotationStarted");
-        e.region = Some(secret.region.clone());
-        e.resource_arn = Some(secret.arn.clone());
-        e.version_id = Some(token.to_owned());
-        e.principal = Some("coffer".into());
-        e.allow("rotation started");
-        e.detail("rotationLambdaARN", lambda_arn);
-        op.extra_events.push(e.ok());
-        Ok(())
+        let Some(version) = coffer_store::find_version(op.tx.conn(), secret.id, &current).await?
+        else {
+            return Ok(());
+        };
+        let Some(value) = self.open_value(op, secret, &version).await? else {
+            return Ok(());
+        };
+        let copy = self.seal_value(op, secret, token, &value).await?;
+        insert_pending(op, &copy).await?;
+        insert_job(op, secret, token, lambda_arn, true).await
+    }
+
+    /// Records the outcome of a configuration test: removes its AWSPENDING version and the
+    /// job (a failed test is not retried: the schedule stands) with TestRotationSucceeded or
+    /// TestRotationFailed.
+    async fn record_trial(
+        &self,
+        mut op: Op<'_>,
+        job: RotationJobRow,
+        secret: &SecretRow,
+        outcome: std::result::Result<(), RotationFailure>,
+    ) -> Result<Option<RotationRun>> {
+        let labels = labels_of(&mut op, secret.id).await?;
+        if labels.get(AWSPENDING) == Some(&job.token) {
+            coffer_store::remove_label(op.tx.conn(), secret.id, AWSPENDING).await?;
+        }
+        coffer_store::delete_unlabelled_version(op.tx.conn(), secret.id, &job.token).await?;
+        coffer_store::delete_rotation_job(op.tx.conn(), secret.id).await?;
+        let action = if outcome.is_ok() {
+            "TestRotationSucceeded"
+        } else {
+            "TestRotationFailed"
+        };
+        let mut e = rotation_event(action, secret, &job.token);
+        e.detail("rotationLambdaARN", job.lambda_arn.as_str());
+        let (draft, error) = match outcome {
+            Ok(()) => (e.ok(), None),
+            Err(failure) => {
+                e.detail("errorKind", failure.kind.as_str());
+                let error = failure.to_string();
+                (e.failed_with(&failure.kind, &failure.message), Some(error))
+            }
+        };
+        self.commit_with(op, draft).await?;
+        Ok(Some(RotationRun::Tested { error }))
     }
 
     /// CancelRotateSecret: turns rotation off and drops an in-flight rotation. The rotator
@@ -534,20 +574,7 @@ impl Engine {
             }
             let token = crate::secrets::new_token();
             insert_placeholder(&mut op, secret.id, &token).await?;
-            let job = RotationJobRow {
-                secret_id: secret.id,
-                token: token.clone(),
-                lambda_arn: lambda.clone(),
-                step: RotationStep::CreateSecret.as_str().to_owned(),
-                state: "running".into(),
-                attempts: 0,
-                next_attempt_at: op.now,
-                last_error: None,
-                lease_owner: None,
-                lease_until: None,
-                started_at: op.now,
-                updated_at: op.now,
-            };
+            let job = job_row(secret.id, &token, &lambda, false, op.now);
             coffer_store::insert_rotation_job(op.tx.conn(), &job).await?;
             op.event.version_id = Some(token);
             op.event.detail("rotationLambdaARN", lambda);
@@ -737,7 +764,6 @@ impl Engine {
         let action = match (&outcome, step) {
             (Ok(()), RotationStep::FinishSecret) => "RotationSucceeded",
             (Ok(()), _) => "RotationStepCompleted",
-            (Err(_), RotationStep::TestSecret) => "TestRotationFailed",
             (Err(_), _) => "RotationFailed",
         };
         let mut op = self.begin(&ctx, action).await?;
@@ -761,6 +787,9 @@ impl Engine {
             op.tx.rollback().await?;
             return Ok(Some(RotationRun::NoJob));
         };
+        if job.trial {
+            return self.record_trial(op, job, &secret, outcome).await;
+        }
         op.event.region = Some(secret.region.clone());
         op.event.resource_arn = Some(secret.arn.clone());
         op.event.version_id = Some(job.token.clone());
@@ -913,7 +942,13 @@ async fn insert_placeholder(op: &mut Op<'_>, secret_id: i64, token: &str) -> Res
         wrapped_dek: None,
         ciphertext: None,
     };
-    if coffer_store::insert_version_if_absent(op.tx.conn(), &row)
+    insert_pending(op, &row).await
+}
+
+/// Inserts a rotation's new version and puts AWSPENDING on it.
+async fn insert_pending(op: &mut Op<'_>, row: &VersionRow) -> Result<()> {
+    let token = &row.version_id;
+    if coffer_store::insert_version_if_absent(op.tx.conn(), row)
         .await?
         .is_none()
     {
@@ -924,8 +959,74 @@ async fn insert_placeholder(op: &mut Op<'_>, secret_id: i64, token: &str) -> Res
             ),
         ));
     }
-    coffer_store::set_labels(op.tx.conn(), secret_id, &[(AWSPENDING, token)]).await?;
+    coffer_store::set_labels(op.tx.conn(), row.secret_id, &[(AWSPENDING, token)]).await?;
     Ok(())
+}
+
+/// Records the job that drives a rotation (or, for a `trial`, the configuration test: its
+/// one step is testSecret), with its RotationStarted / TestRotationStarted event.
+async fn insert_job(
+    op: &mut Op<'_>,
+    secret: &SecretRow,
+    token: &str,
+    lambda_arn: &str,
+    trial: bool,
+) -> Result<()> {
+    let action = if trial {
+        "TestRotationStarted"
+    } else {
+        "RotationStarted"
+    };
+    let job = job_row(secret.id, token, lambda_arn, trial, op.now);
+    coffer_store::insert_rotation_job(op.tx.conn(), &job)
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                previous_rotation_incomplete()
+            } else {
+                e.into()
+            }
+        })?;
+    let mut e = rotation_event(action, secret, token);
+    e.detail("rotationLambdaARN", lambda_arn);
+    op.extra_events.push(e.ok());
+    Ok(())
+}
+
+/// A new job, due now: a rotation starts at createSecret, a trial runs testSecret alone.
+fn job_row(secret_id: i64, token: &str, lambda_arn: &str, trial: bool, now: i64) -> RotationJobRow {
+    let step = if trial {
+        RotationStep::TestSecret
+    } else {
+        RotationStep::CreateSecret
+    };
+    RotationJobRow {
+        secret_id,
+        token: token.to_owned(),
+        lambda_arn: lambda_arn.to_owned(),
+        step: step.as_str().to_owned(),
+        state: "running".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: None,
+        lease_owner: None,
+        lease_until: None,
+        started_at: now,
+        updated_at: now,
+        trial,
+    }
+}
+
+/// An audit event of the rotation machinery itself (principal `coffer`) about `secret`'s
+/// version `token`.
+fn rotation_event(action: &'static str, secret: &SecretRow, token: &str) -> EventDraft {
+    let mut e = EventDraft::new(action);
+    e.region = Some(secret.region.clone());
+    e.resource_arn = Some(secret.arn.clone());
+    e.version_id = Some(token.to_owned());
+    e.principal = Some("coffer".into());
+    e.allow("rotation");
+    e
 }
 
 async fn find_secret_by_id(op: &mut Op<'_>, secret_id: i64) -> Result<Option<SecretRow>> {

@@ -20,8 +20,10 @@ pub const HISTORY_ACTIONS: &[&str] = &[
     "RotationStarted",
     "RotationSucceeded",
     "RotationFailed",
-    "TestRotationFailed",
     "RotationAbandoned",
+    "TestRotationStarted",
+    "TestRotationSucceeded",
+    "TestRotationFailed",
 ];
 
 /// Where a secret's rotation stands.
@@ -250,8 +252,9 @@ impl Engine {
     }
 
     /// A secret's rotation history from the audit log, newest first: RotateSecret and
-    /// CancelRotateSecret calls, and the RotationStarted / RotationSucceeded /
-    /// RotationFailed / TestRotationFailed / RotationAbandoned events.
+    /// CancelRotateSecret calls, the RotationStarted / RotationSucceeded / RotationFailed /
+    /// RotationAbandoned events, and the configuration tests' TestRotationStarted /
+    /// TestRotationSucceeded / TestRotationFailed.
     pub async fn rotation_history(
         &self,
         ctx: &RequestContext,
