@@ -462,7 +462,7 @@ pub async fn simulate_policy(
     app::simulate_policy(&engine, &AppState::context(), req).await
 }
 
-/// A secret's rotation (NotAvailable until the rotation engine lands).
+/// A secret's rotation.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_rotation(
@@ -473,7 +473,7 @@ pub async fn get_rotation(
     app::get_rotation(&engine, &AppState::context(), req).await
 }
 
-/// RotateSecret (NotAvailable until the rotation engine lands).
+/// RotateSecret.
 #[tauri::command]
 #[specta::specta]
 pub async fn rotate_secret(
@@ -484,7 +484,7 @@ pub async fn rotate_secret(
     app::rotate_secret(&engine, &AppState::context(), req).await
 }
 
-/// CancelRotateSecret (NotAvailable until the rotation engine lands).
+/// CancelRotateSecret.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_rotate_secret(
@@ -495,7 +495,7 @@ pub async fn cancel_rotate_secret(
     app::cancel_rotate_secret(&engine, &AppState::context(), req).await
 }
 
-/// Rotation runs (NotAvailable until the rotation engine lands).
+/// Rotation runs.
 #[tauri::command]
 #[specta::specta]
 pub async fn rotation_history(
@@ -506,7 +506,7 @@ pub async fn rotation_history(
     app::rotation_history(&engine, &AppState::context(), req).await
 }
 
-/// Next run times of a schedule (NotAvailable until the rotation engine lands).
+/// Next run times of a schedule.
 #[tauri::command]
 #[specta::specta]
 pub async fn next_rotation_times(
@@ -517,7 +517,7 @@ pub async fn next_rotation_times(
     app::next_rotation_times(&engine, &AppState::context(), req).await
 }
 
-/// The rotators (NotAvailable until the rotation engine lands).
+/// The rotators.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_rotators(state: State<'_, AppState>) -> AppResult<Vec<RotatorView>> {
@@ -525,26 +525,23 @@ pub async fn list_rotators(state: State<'_, AppState>) -> AppResult<Vec<RotatorV
     app::list_rotators(&engine, &AppState::context()).await
 }
 
-/// The API listener's state (NotAvailable until the desktop listener lands).
+/// The API listener's state.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_api_status(state: State<'_, AppState>) -> AppResult<ApiStatus> {
-    let engine = state.open_engine().await?;
-    app::get_api_status(&engine, &AppState::context()).await
+    Ok(state.api_status().await)
 }
 
-/// Starts the API listener (NotAvailable until the desktop listener lands).
+/// Starts the AWS-compatible API on a loopback address, over the app's store.
 #[tauri::command]
 #[specta::specta]
 pub async fn start_api(state: State<'_, AppState>, req: StartApiRequest) -> AppResult<ApiStatus> {
-    let engine = state.open_engine().await?;
-    app::start_api(&engine, &AppState::context(), req).await
+    state.start_api(&req.listen).await
 }
 
-/// Stops the API listener (NotAvailable until the desktop listener lands).
+/// Stops the API listener.
 #[tauri::command]
 #[specta::specta]
 pub async fn stop_api(state: State<'_, AppState>) -> AppResult<ApiStatus> {
-    let engine = state.open_engine().await?;
-    app::stop_api(&engine, &AppState::context()).await
+    Ok(state.stop_api().await)
 }

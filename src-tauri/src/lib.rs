@@ -6,6 +6,7 @@
 //! call without a window. What the webview may call is decided by capabilities
 //! (`capabilities/main.json`): each app command has its own permission (see `build.rs`).
 
+pub mod api_listener;
 pub mod commands;
 pub mod settings;
 pub mod state;

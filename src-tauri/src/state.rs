@@ -1,6 +1,6 @@
 //! The shell's one piece of state: the store (absent before the first run, sealed or
-//! unsealed), the rotation scheduler running beside it, the UI-lock flag, and where the
-//! settings live.
+//! unsealed), the rotation scheduler running beside it, the API listener, the UI-lock flag,
+//! and where the settings live.
 //!
 //! `Engine` is a cheap clone over an `Arc`, so commands clone it out of the lock and never
 //! hold the lock across an engine call. The engine is opened lazily on the first command,
@@ -9,10 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use coffer_api::app::{self, AppError, AppResult, StoreStatus};
+use coffer_api::app::{self, ApiStatus, AppError, AppResult, StoreStatus};
 use coffer_engine::rotation::{Scheduler, SchedulerHandle};
 use coffer_engine::{Engine, RequestContext, Source};
 use tokio::sync::Mutex;
+
+use crate::api_listener::ApiListener;
 
 /// Everything the commands share.
 #[derive(Debug)]
@@ -24,6 +26,8 @@ pub struct AppState {
     /// The rotation scheduler, started with the engine (it waits while sealed) and stopped
     /// before the store closes.
     scheduler: Mutex<Option<SchedulerHandle>>,
+    /// The AWS-compatible API over this engine, when started from Settings.
+    api: ApiListener,
     /// The UI lock: hides the data without sealing (the engine keeps serving).
     ui_locked: AtomicBool,
 }
@@ -36,6 +40,7 @@ impl AppState {
             settings_path,
             engine: Mutex::new(None),
             scheduler: Mutex::new(None),
+            api: ApiListener::default(),
             ui_locked: AtomicBool::new(true),
         }
     }
@@ -149,9 +154,27 @@ impl AppState {
         self.status().await
     }
 
-    /// Stops the scheduler (a rotation in flight finishes its step), then closes the store
-    /// on exit: writes the audit anchor and drops the keys.
+    /// Whether the API listens, and where.
+    pub async fn api_status(&self) -> ApiStatus {
+        self.api.status().await
+    }
+
+    /// Starts the API on `listen` over the open engine.
+    pub async fn start_api(&self, listen: &str) -> AppResult<ApiStatus> {
+        let engine = self.open_engine().await?;
+        self.api.start(&engine, listen).await
+    }
+
+    /// Stops the API.
+    pub async fn stop_api(&self) -> ApiStatus {
+        let engine = self.engine.lock().await.clone();
+        self.api.stop(engine.as_ref()).await
+    }
+
+    /// Stops the API and the scheduler (a request or a rotation step in flight finishes
+    /// first), then closes the store on exit: writes the audit anchor and drops the keys.
     pub async fn close(&self) {
+        self.stop_api().await;
         if let Some(scheduler) = self.scheduler.lock().await.take() {
             scheduler.shutdown().await;
         }

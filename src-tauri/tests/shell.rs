@@ -4,7 +4,8 @@
 //! What is proven here: a window without a grant is refused (and a window granted one
 //! command gets only that one); the main window's capability grants exactly the app's
 //! commands; a store is created, locked, unlocked, sealed and unsealed through the
-//! commands; and the committed TypeScript bindings are what the Rust DTOs generate.
+//! commands; the API listener serves the store on loopback only and stops; and the
+//! committed TypeScript bindings are what the Rust DTOs generate.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -347,6 +348,82 @@ fn store_create_lock_unlock_seal_round_trip() {
     );
 
     tauri::async_runtime::block_on(app.state::<AppState>().close());
+}
+
+/// One unsigned JSON 1.1 request over a fresh connection: the status line and the body.
+fn unsigned_request(endpoint: &str) -> std::io::Result<(String, String)> {
+    use std::io::{Read, Write};
+    let authority = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(authority)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20)))?;
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {authority}\r\nX-Amz-Target: secretsmanager.ListSecrets\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    Ok((
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    ))
+}
+
+/// Settings → API: the app serves the AWS API over its own store on a loopback address
+/// (a request reaches the SigV4 check and gets AWS's JSON error), refuses other addresses
+/// with what to do instead, and stops on request.
+#[test]
+fn the_api_listener_serves_the_store_on_loopback_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let w = window(&app, "main");
+    ok(
+        &w,
+        "create_store",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    let st = ok(&w, "get_api_status", json!({}));
+    assert_eq!(st["running"], json!(false), "{st}");
+    for (listen, says) in [
+        ("0.0.0.0:0", "coffer serve --tls"),
+        ("example.com:80", "give an IP address and a port"),
+    ] {
+        let e = invoke(&w, "start_api", json!({"req": {"listen": listen}})).unwrap_err();
+        assert_eq!(
+            e["code"],
+            json!("InvalidParameterException"),
+            "{listen}: {e}"
+        );
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{listen}: {message}");
+    }
+    let st = ok(&w, "start_api", json!({"req": {"listen": "127.0.0.1:0"}}));
+    assert_eq!(st["running"], json!(true), "{st}");
+    let endpoint = st["endpoint"].as_str().expect("an endpoint").to_owned();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    assert_eq!(
+        ok(&w, "get_api_status", json!({}))["endpoint"],
+        json!(endpoint)
+    );
+    assert_eq!(
+        err_code(&w, "start_api", json!({"req": {"listen": "127.0.0.1:0"}})),
+        "ApiAlreadyRunning"
+    );
+    let (status, body) = unsigned_request(&endpoint).expect("the API answers");
+    assert!(status.contains(" 403 "), "{status}\n{body}");
+    let error: Value = serde_json::from_str(&body).expect("AWS's JSON error");
+    assert_eq!(
+        error["__type"],
+        json!("MissingAuthenticationTokenException"),
+        "{body}"
+    );
+    let st = ok(&w, "stop_api", json!({}));
+    assert_eq!(st["running"], json!(false), "{st}");
+    assert!(
+        unsigned_request(&endpoint).is_err(),
+        "still listening after stop"
+    );
 }
 
 #[test]

@@ -98,23 +98,23 @@ export const commands = {
 	deleteAccessKey: (req: AccessKeyRequest) => typedError<null, IpcError>(__TAURI_INVOKE("delete_access_key", { req })),
 	/**  The policy simulator. */
 	simulatePolicy: (req: SimulatePolicyRequest) => typedError<SimulationView, IpcError>(__TAURI_INVOKE("simulate_policy", { req })),
-	/**  A secret's rotation (NotAvailable until the rotation engine lands). */
+	/**  A secret's rotation. */
 	getRotation: (req: SecretIdRequest) => typedError<RotationView, IpcError>(__TAURI_INVOKE("get_rotation", { req })),
-	/**  RotateSecret (NotAvailable until the rotation engine lands). */
+	/**  RotateSecret. */
 	rotateSecret: (req: RotateSecretRequest) => typedError<SecretRefView, IpcError>(__TAURI_INVOKE("rotate_secret", { req })),
-	/**  CancelRotateSecret (NotAvailable until the rotation engine lands). */
+	/**  CancelRotateSecret. */
 	cancelRotateSecret: (req: SecretIdRequest) => typedError<null, IpcError>(__TAURI_INVOKE("cancel_rotate_secret", { req })),
-	/**  Rotation runs (NotAvailable until the rotation engine lands). */
+	/**  Rotation runs. */
 	rotationHistory: (req: SecretIdRequest) => typedError<RotationRunView[], IpcError>(__TAURI_INVOKE("rotation_history", { req })),
-	/**  Next run times of a schedule (NotAvailable until the rotation engine lands). */
+	/**  Next run times of a schedule. */
 	nextRotationTimes: (req: NextRotationTimesRequest) => typedError<string[], IpcError>(__TAURI_INVOKE("next_rotation_times", { req })),
-	/**  The rotators (NotAvailable until the rotation engine lands). */
+	/**  The rotators. */
 	listRotators: () => typedError<RotatorView[], IpcError>(__TAURI_INVOKE("list_rotators")),
-	/**  The API listener's state (NotAvailable until the desktop listener lands). */
+	/**  The API listener's state. */
 	getApiStatus: () => typedError<ApiStatus, IpcError>(__TAURI_INVOKE("get_api_status")),
-	/**  Starts the API listener (NotAvailable until the desktop listener lands). */
+	/**  Starts the AWS-compatible API on a loopback address, over the app's store. */
 	startApi: (req: StartApiRequest) => typedError<ApiStatus, IpcError>(__TAURI_INVOKE("start_api", { req })),
-	/**  Stops the API listener (NotAvailable until the desktop listener lands). */
+	/**  Stops the API listener. */
 	stopApi: () => typedError<ApiStatus, IpcError>(__TAURI_INVOKE("stop_api")),
 };
 

@@ -1,23 +1,14 @@
-//! Rotation and API-listener operations of the desktop contract.
+//! Rotation operations of the desktop contract, and the API listener's DTOs.
 //!
 //! Rotation forwards to the engine's protocol, status and schedule (the engine is the
-//! authority on next run times). The API listener inside the desktop app is not built yet:
-//! its operations answer [`not_available`], an honest `NotAvailable` error the UI shows in
-//! place, rather than made-up data (`coffer serve` is the API for now).
+//! authority on next run times). The API listener itself runs in the shell (it needs the
+//! HTTP crate, which this crate must not depend on); only its request and status live here.
 
 use coffer_engine::rotation::{RotateSecretInput, RotationRules, Schedule};
 use coffer_engine::{Engine, RequestContext};
 use serde::{Deserialize, Serialize};
 
 use super::{AppError, AppResult, SecretIdRequest, SecretRefView, rfc3339};
-
-/// The error every operation here returns until its engine part exists.
-pub fn not_available(what: &str) -> AppError {
-    AppError::new(
-        "NotAvailable",
-        format!("{what} is not available in this build of Coffer yet."),
-    )
-}
 
 /// A secret's rotation state and schedule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,8 +155,6 @@ pub struct StartApiRequest {
     /// `host:port` to listen on.
     pub listen: String,
 }
-
-const API: &str = "The API listener in the desktop app";
 
 /// RotationRules as one line of text for the detail screen.
 pub fn rules_text(rules: &RotationRules) -> Option<String> {
@@ -340,23 +329,4 @@ pub async fn list_rotators(engine: &Engine, ctx: &RequestContext) -> AppResult<V
             }),
     );
     Ok(out)
-}
-
-/// The API listener's state.
-pub async fn get_api_status(_engine: &Engine, _ctx: &RequestContext) -> AppResult<ApiStatus> {
-    Err(not_available(API))
-}
-
-/// Starts the API listener.
-pub async fn start_api(
-    _engine: &Engine,
-    _ctx: &RequestContext,
-    _req: StartApiRequest,
-) -> AppResult<ApiStatus> {
-    Err(not_available(API))
-}
-
-/// Stops the API listener.
-pub async fn stop_api(_engine: &Engine, _ctx: &RequestContext) -> AppResult<ApiStatus> {
-    Err(not_available(API))
 }
