@@ -1,19 +1,26 @@
 """The whole desktop app, end to end, as a person uses it: create the store, create a secret,
 put a second version (through the diff preview), move AWSCURRENT back to the first version,
 open the version diff and see the changed key, find the events in the audit log, lock and
-unlock. A screenshot is saved at each step (target/e2e-artifacts/app-NN-*.png); the page HTML
-is saved too when a step fails.
+unlock; then start the API from Settings and read the secret through it with boto3, as an
+application would, and stop it. A screenshot is saved at each step
+(target/e2e-artifacts/app-NN-*.png); the page HTML is saved too when a step fails.
 
 Everything goes through the UI (roles, labels, text); `invoke` is used only to check what the
-engine holds after a UI action, never to perform one.
+engine holds after a UI action, never to perform one. The application's identity (an IAM
+user with an access key) is made with the `coffer` CLI on the same store, as an operator
+would script it.
 """
 
 import json
+import os
+import subprocess
+import tempfile
 import unittest
+from pathlib import Path
 
 from selenium.webdriver.common.by import By
 
-from harness import AppSession, wait_until
+from harness import ROOT, AppSession, free_port, wait_until
 
 PASSWORD = "violet kettle harbour 93 ladders"
 NAME = "e2e/orders-db"
@@ -144,6 +151,64 @@ class AppScenarioTest(unittest.TestCase):
         status = app.invoke("store_status")
         self.assertFalse(status["data"]["locked"], status)
         app.screenshot("app-13-unlocked")
+
+        # 9. Settings → API listener: start it, read the secret through it with boto3 (the
+        # value is the rolled-back AWSCURRENT), stop it.
+        app.click(app.by_role("link", "Settings", exact=True))
+        listen = f"127.0.0.1:{free_port()}"
+        app.type(app.by_label("Listen address"), listen)
+        app.click(app.by_role("button", "Start API", exact=True))
+        endpoint = app.by_label("Endpoint")
+        wait_until(lambda: endpoint.get_attribute("textContent") == f"http://{listen}")
+        app.screenshot("app-14-api-running")
+        key_id, secret = self._app_identity(app)
+        import boto3
+        from botocore.config import Config
+
+        os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+        client = boto3.client(
+            "secretsmanager",
+            endpoint_url=f"http://{listen}",
+            region_name="us-east-1",
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+        )
+        value = json.loads(client.get_secret_value(SecretId=NAME)["SecretString"])
+        self.assertEqual(value["password"], "first-pass-111", value)
+        app.click(app.by_role("button", "Stop API", exact=True))
+        app.by_role("button", "Start API", exact=True)
+        with self.assertRaises(Exception):
+            client.get_secret_value(SecretId=NAME)
+        app.screenshot("app-15-api-stopped")
+
+    @staticmethod
+    def _app_identity(app: AppSession) -> tuple:
+        """An IAM user allowed to read secrets, and its access key, made with the CLI."""
+        cli = os.environ.get("COFFER_CLI_BIN", str(ROOT / "target" / "debug" / "coffer"))
+        with tempfile.NamedTemporaryFile("w", suffix=".password", delete=False) as f:
+            f.write(PASSWORD + "\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COFFER_")}
+
+        def coffer(*args: str) -> dict:
+            out = subprocess.run(
+                [cli, "--store", str(app.store), "--password-file", f.name, *args],
+                env=env, capture_output=True, text=True, timeout=120)
+            if out.returncode != 0:
+                raise AssertionError(f"coffer {args}: {out.stderr}")
+            return json.loads(out.stdout)
+
+        try:
+            coffer("iam", "create-user", "--user-name", "orders-app")
+            coffer("iam", "put-user-policy", "--user-name", "orders-app", "--policy-name", "read",
+                   "--policy-document", json.dumps({
+                       "Version": "2012-10-17",
+                       "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                      "Resource": "*"}]}))
+            key = coffer("iam", "create-access-key", "--user-name", "orders-app")["AccessKey"]
+        finally:
+            Path(f.name).unlink()
+        return key["AccessKeyId"], key["SecretAccessKey"]
 
     @staticmethod
     def _versions(app: AppSession) -> list:

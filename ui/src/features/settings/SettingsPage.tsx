@@ -132,7 +132,7 @@ function SettingsForm({ initial }: { initial: Settings }) {
         <Label htmlFor="theme">Theme</Label>
         <select
           id="theme"
-          className={`${selectClass} w-40`}
+          className={`${selectClass} w-48`}
           value={theme}
           onChange={(e) => setThemeDraft(e.target.value as Theme)}
         >
