@@ -1,11 +1,13 @@
 //! The audit log screen: filters (kept in the URL by the route), a virtualized table that
 //! pages in older events as it scrolls, an event's details, the chain's verification status
-//! and exports through the native save dialog.
+//! and exports through the native save dialog. Only a window of pages is in memory
+//! (`maxAuditPages`); rows keep their place in the whole log, so the rows above the window are
+//! placeholders that fetch their page again when they come into view.
 //!
 //! The component is controlled (`filters` in, `onFiltersChange` out) so it does not care
 //! whether the filters live in the URL, and so tests can render it without a router.
 import * as React from "react";
-import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import {
   createColumnHelper,
   flexRender,
@@ -21,14 +23,15 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { listPrincipals } from "@/ipc/access";
 import { chooseSavePath } from "@/ipc/dialog";
+import { useFillWindow } from "@/lib/page-window";
 import {
   exportAudit,
-  listAuditEvents,
   verifyAuditChain,
   type AuditEventView,
   type AuditExportFormat,
 } from "@/ipc/audit";
 import { SECRETS_MANAGER_ACTIONS } from "../access/Simulator";
+import { useAuditPages, type AuditWindow } from "./events";
 import { errorMessage, formatTime, prettyJson, selectClass } from "./format";
 import {
   filtersFromSearch,
@@ -42,8 +45,6 @@ import {
   type Outcome,
 } from "./query";
 
-/** Events per page (the engine allows up to 10,000; 200 keeps the first paint quick). */
-export const PAGE_SIZE = 200;
 const ROW_HEIGHT = 36;
 
 const col = createColumnHelper<AuditEventView>();
@@ -86,16 +87,9 @@ export interface AuditLogProps {
 export function AuditLog({ filters, onFiltersChange }: AuditLogProps) {
   const [selected, setSelected] = React.useState<AuditEventView | null>(null);
 
-  const events = useInfiniteQuery({
-    queryKey: ["audit", "events", filters],
-    queryFn: ({ pageParam }) => listAuditEvents(toAuditQuery(filters, pageParam, PAGE_SIZE)),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextToken ?? undefined,
-  });
-  const rows = React.useMemo(
-    () => events.data?.pages.flatMap((p) => p.events) ?? [],
-    [events.data],
-  );
+  const { query: events, seat, listWindow } = useAuditPages(filters);
+  // A failed jump back to a dropped page shows like a failed load; Try again jumps again.
+  const error = events.error ?? seat.error;
 
   return (
     <div className="flex h-full min-h-0 flex-col gap-4 p-4">
@@ -105,14 +99,23 @@ export function AuditLog({ filters, onFiltersChange }: AuditLogProps) {
       </header>
       <ChainBanner />
       <FilterBar filters={filters} onApply={onFiltersChange} />
-      {events.isError ? (
-        <p role="alert" className="text-destructive text-sm">
-          Could not load events: {errorMessage(events.error)}. Check the filters (times must be
-          valid) and try again.
-        </p>
+      {error ? (
+        <div role="alert" className="text-destructive flex items-center gap-3 text-sm">
+          <p>
+            Could not load events: {errorMessage(error)}. Check the filters (times must be valid)
+            and try again.
+          </p>
+          <Button
+            variant="outline"
+            size="sm"
+            onClick={() => (seat.isError ? seat.reset() : void events.refetch())}
+          >
+            Try again
+          </Button>
+        </div>
       ) : events.isPending ? (
         <p className="text-muted-foreground text-sm">Loading events…</p>
-      ) : rows.length === 0 ? (
+      ) : listWindow.firstRow === 0 && listWindow.rows.length === 0 ? (
         <p className="text-muted-foreground py-8 text-center text-sm">
           {isEmpty(filters)
             ? "No events yet. Every operation on a secret, key or principal is recorded here."
@@ -121,12 +124,10 @@ export function AuditLog({ filters, onFiltersChange }: AuditLogProps) {
       ) : (
         <div className="flex min-h-0 flex-1 gap-4">
           <EventTable
-            rows={rows}
+            list={listWindow}
+            filters={filters}
             selectedSeq={selected?.seq ?? null}
             onSelect={setSelected}
-            hasMore={events.hasNextPage}
-            loadingMore={events.isFetchingNextPage}
-            onLoadMore={() => void events.fetchNextPage()}
           />
           {selected && <EventDetails event={selected} onClose={() => setSelected(null)} />}
         </div>
@@ -389,20 +390,17 @@ function TimeField({
 }
 
 function EventTable({
-  rows,
+  list,
+  filters,
   selectedSeq,
   onSelect,
-  hasMore,
-  loadingMore,
-  onLoadMore,
 }: {
-  rows: AuditEventView[];
+  list: AuditWindow;
+  filters: AuditFilters;
   selectedSeq: number | null;
   onSelect: (e: AuditEventView) => void;
-  hasMore: boolean;
-  loadingMore: boolean;
-  onLoadMore: () => void;
 }) {
+  const { rows, firstRow, hasNextPage, busy } = list;
   const table = useReactTable({
     data: rows,
     columns,
@@ -411,16 +409,26 @@ function EventTable({
   });
   const scrollRef = React.useRef<HTMLDivElement>(null);
   const modelRows = table.getRowModel().rows;
+  // Positions are in the whole log: event i is item i, whether loaded or not; the item after
+  // the last loaded event is the loader row.
+  const end = firstRow + modelRows.length;
   const virtualizer = useVirtualizer({
-    count: modelRows.length,
+    count: hasNextPage ? end + 1 : end,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
   });
   const items = virtualizer.getVirtualItems();
-  // Arrow keys move between rows; a row outside the rendered window is scrolled in first.
+  useFillWindow(list, items.at(0)?.index, items.at(-1)?.index);
+
+  // New filters: a new log, read from its newest event.
+  React.useEffect(() => {
+    virtualizer.scrollToOffset(0);
+  }, [filters, virtualizer]);
+
+  // Arrow keys move between loaded rows; a row outside the rendered window is scrolled in first.
   const focusRow = (index: number) => {
-    if (index < 0 || index >= modelRows.length) return;
+    if (index < firstRow || index >= end) return;
     const find = () =>
       scrollRef.current?.querySelector<HTMLElement>(`tr[data-index="${index}"]`) ?? null;
     virtualizer.scrollToIndex(index, { align: "auto" });
@@ -428,12 +436,6 @@ function EventTable({
     if (now) now.focus({ preventScroll: true });
     else requestAnimationFrame(() => find()?.focus({ preventScroll: true }));
   };
-  const lastIndex = items.length > 0 ? items[items.length - 1]!.index : -1;
-
-  // Near the end of what is loaded, fetch the next (older) page.
-  React.useEffect(() => {
-    if (hasMore && !loadingMore && lastIndex >= modelRows.length - 20) onLoadMore();
-  }, [hasMore, loadingMore, lastIndex, modelRows.length, onLoadMore]);
 
   const paddingTop = items.length > 0 ? items[0]!.start : 0;
   const paddingBottom =
@@ -446,7 +448,12 @@ function EventTable({
         className="h-[60vh] min-h-64 overflow-auto rounded-md border"
         data-testid="audit-scroll"
       >
-        <table className="w-full table-fixed text-sm" aria-label="Audit events">
+        {/* The events known so far (up to the last loaded one) and the header row. */}
+        <table
+          className="w-full table-fixed text-sm"
+          aria-label="Audit events"
+          aria-rowcount={end + 1}
+        >
           <thead className="bg-background sticky top-0 z-10 shadow-[0_1px_0] shadow-border">
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id}>
@@ -470,12 +477,41 @@ function EventTable({
               </tr>
             )}
             {items.map((vi) => {
-              const row = modelRows[vi.index]!;
+              if (vi.index < firstRow) {
+                return (
+                  <tr
+                    key={`before-${vi.index}`}
+                    aria-rowindex={vi.index + 2}
+                    aria-busy="true"
+                    style={{ height: ROW_HEIGHT }}
+                    className="border-b"
+                  >
+                    <td colSpan={columns.length} className="text-muted-foreground px-2">
+                      Loading…
+                    </td>
+                  </tr>
+                );
+              }
+              const row = modelRows[vi.index - firstRow];
+              if (!row) {
+                return (
+                  <tr key="loader" style={{ height: ROW_HEIGHT }}>
+                    <td
+                      colSpan={columns.length}
+                      className="text-muted-foreground px-2"
+                      role="status"
+                    >
+                      Loading older events…
+                    </td>
+                  </tr>
+                );
+              }
               const ev = row.original;
               const isSel = ev.seq === selectedSeq;
               return (
                 <tr
                   key={row.id}
+                  aria-rowindex={vi.index + 2}
                   tabIndex={0}
                   aria-selected={isSel}
                   data-state={isSel ? "selected" : undefined}
@@ -511,12 +547,18 @@ function EventTable({
       </div>
       <div className="text-muted-foreground flex items-center gap-3 text-sm">
         <span>
-          {rows.length} event{rows.length === 1 ? "" : "s"} loaded
-          {hasMore ? "; older events load as you scroll" : ""}
+          {end} event{end === 1 ? "" : "s"} loaded
+          {hasNextPage ? "; older events load as you scroll" : ""}
         </span>
-        {hasMore && (
-          <Button variant="outline" size="sm" onClick={onLoadMore} disabled={loadingMore}>
-            {loadingMore ? "Loading…" : "Load older events"}
+        {hasNextPage && (
+          // Scrolls to the loader row, which loads the next page where it can be seen.
+          <Button
+            variant="outline"
+            size="sm"
+            onClick={() => virtualizer.scrollToIndex(end, { align: "end" })}
+            disabled={busy}
+          >
+            {busy ? "Loading…" : "Load older events"}
           </Button>
         )}
       </div>

@@ -16,8 +16,9 @@ import { ArrowDown, ArrowUp, ArrowUpDown, RotateCcw } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import type { SecretSummary, SortBy } from "@/ipc";
+import { useFillWindow } from "@/lib/page-window";
 import { cn } from "@/lib/utils";
-import { pageSize, type ListControls } from "./filters";
+import type { ListControls } from "./filters";
 import { formatDate, formatDateTime } from "./format";
 import type { ListWindow } from "./queries";
 
@@ -43,7 +44,7 @@ export function SecretsTable({
   onSort: (column: SortBy) => void;
   onRestore: (s: SecretSummary) => void;
 }) {
-  const { rows, firstRow, hasPreviousPage, hasNextPage, busy, loadPrevious, loadNext, seat } = list;
+  const { rows, firstRow, hasNextPage } = list;
   const columns = React.useMemo(
     () => [
       col.accessor("name", {
@@ -147,25 +148,8 @@ export function SecretsTable({
     virtualizer.scrollToOffset(0);
   }, [controls, virtualizer]);
 
-  // Bring the rows in view into memory, one page at a time. A view that does not even reach the
-  // page before the loaded ones (a jump up) loads its own page instead of walking back to it.
-  React.useEffect(() => {
-    if (top === undefined || bottom === undefined || busy) return;
-    if (bottom < firstRow - pageSize) seat(Math.floor(bottom / pageSize));
-    else if (top < firstRow && hasPreviousPage) loadPrevious();
-    else if (bottom >= end && hasNextPage) loadNext();
-  }, [
-    top,
-    bottom,
-    busy,
-    firstRow,
-    end,
-    hasPreviousPage,
-    hasNextPage,
-    seat,
-    loadPrevious,
-    loadNext,
-  ]);
+  // Bring the rows in view into memory, one page at a time.
+  useFillWindow(list, top, bottom);
 
   const padTop = items.length ? items[0].start : 0;
   const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
