@@ -242,15 +242,6 @@ pub async fn delete_rotation_job(c: &mut SqliteConnection, secret_id: i64) -> Re
     Ok(())
 }
 
-/// The job with the earliest `next_attempt_at`.
-pub async fn next_rotation_job(c: &mut SqliteConnection) -> Result<Option<RotationJobRow>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {JOB_COLUMNS} FROM rotation_jobs ORDER BY next_attempt_at LIMIT 1"
-    )))
-    .fetch_optional(c)
-    .await?)
-}
-
 /// The earliest time a job may run: its next attempt, or the end of the lease another
 /// process holds on it.
 pub async fn next_job_wake(c: &mut SqliteConnection) -> Result<Option<i64>> {

@@ -385,7 +385,8 @@ impl Engine {
         if immediately {
             self.start_job(op, &secret, &token, &lambda_arn).await?;
         } else {
-            self.start_trial(op, &secret, &token, &lambda_arn).await?;
+            self.start_trial(op, &secret, &labels, &token, &lambda_arn)
+                .await?;
         }
         Ok(RotateSecretOutput {
             arn: secret.arn,
@@ -416,10 +417,10 @@ impl Engine {
         &self,
         op: &mut Op<'_>,
         secret: &SecretRow,
+        labels: &LabelMap,
         token: &str,
         lambda_arn: &str,
     ) -> Result<()> {
-        let labels = labels_of(op, secret.id).await?;
         let Some(current) = labels.get(AWSCURRENT).cloned() else {
             return Ok(());
         };
