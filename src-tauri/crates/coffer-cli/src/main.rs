@@ -21,6 +21,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
+
+/// `coffer serve` answers many small requests on several threads; glibc's allocator spent
+/// a fifth of the server's time there (perf, `make bench-api`), mimalloc much less.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Args, Parser, Subcommand};
 use coffer_api::ApiError;
 use coffer_api::audit::ExportFormat;

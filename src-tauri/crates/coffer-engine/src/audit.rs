@@ -98,57 +98,105 @@ pub(crate) async fn append(
     draft: EventDraft,
     head: Option<(i64, Vec<u8>)>,
 ) -> Result<(i64, Vec<u8>)> {
+    let event = Queued {
+        keys,
+        ctx,
+        now,
+        draft: &draft,
+    };
+    let head = append_batch(conn, std::slice::from_ref(&event), head).await?;
+    Ok(head.expect("one event was appended"))
+}
+
+/// One event waiting to be appended: the draft with who asked and when.
+pub(crate) struct Queued<'a> {
+    pub(crate) keys: &'a Keyring,
+    pub(crate) ctx: &'a RequestContext,
+    pub(crate) now: i64,
+    pub(crate) draft: &'a EventDraft,
+}
+
+/// Appends `events` to the chain, in order, inside the caller's transaction, with as few
+/// statements as the batch allows (group commit). Same optimistic head as [`append`]:
+/// another process's append shows up as a `seq` conflict on the first row, and the batch
+/// is re-chained after the real head. Returns the new head (`head` for no events).
+pub(crate) async fn append_batch(
+    conn: &mut coffer_store::SqliteConnection,
+    events: &[Queued<'_>],
+    head: Option<(i64, Vec<u8>)>,
+) -> Result<Option<(i64, Vec<u8>)>> {
+    if events.is_empty() {
+        return Ok(head);
+    }
     let guessed = head.is_some();
-    let (prev_seq, prev_mac) = match head {
+    let start = match head {
         Some(h) => h,
         None => coffer_store::audit_head(conn)
             .await?
             .unwrap_or((0, GENESIS.to_vec())),
     };
-    let (decision, reason) = match draft.decision {
-        Some((true, r)) => ("allowed", r),
-        Some((false, r)) => ("denied", r),
+    let mut rows = chain(events, start);
+    match coffer_store::insert_audit_batch(conn, &rows).await {
+        Ok(()) => {}
+        Err(e) if guessed && e.is_unique_violation() => {
+            let start = coffer_store::audit_head(conn)
+                .await?
+                .unwrap_or((0, GENESIS.to_vec()));
+            rows = chain(events, start);
+            coffer_store::insert_audit_batch(conn, &rows).await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(rows.pop().map(|r| (r.seq, r.mac)))
+}
+
+/// The stored rows for `events`, MAC-chained after `(prev_seq, prev_mac)`.
+fn chain(events: &[Queued<'_>], (mut prev_seq, mut prev_mac): (i64, Vec<u8>)) -> Vec<AuditRow> {
+    let mut rows = Vec::with_capacity(events.len());
+    for e in events {
+        let row = seal_row(e, prev_seq, prev_mac);
+        prev_seq = row.seq;
+        prev_mac = row.mac.clone();
+        rows.push(row);
+    }
+    rows
+}
+
+/// The row for one event, chained after `prev_seq`/`prev_mac`, with its MAC.
+fn seal_row(e: &Queued<'_>, prev_seq: i64, prev_mac: Vec<u8>) -> AuditRow {
+    let draft = e.draft;
+    let (decision, reason) = match &draft.decision {
+        Some((true, r)) => ("allowed", r.clone()),
+        Some((false, r)) => ("denied", r.clone()),
         // Failed before authorization (bad input, sealed region…): nothing was allowed.
         None => ("denied", "request rejected before authorization".to_owned()),
     };
-    let (outcome, error_code) = draft.outcome.unwrap_or_else(|| ("ok".into(), None));
+    let (outcome, error_code) = draft.outcome.clone().unwrap_or_else(|| ("ok".into(), None));
     let mut row = AuditRow {
         seq: prev_seq + 1,
-        time: now,
-        request_id: ctx.request_id.clone(),
-        source: ctx.source.as_str().to_owned(),
+        time: e.now,
+        request_id: e.ctx.request_id.clone(),
+        source: e.ctx.source.as_str().to_owned(),
         principal: draft
             .principal
-            .unwrap_or_else(|| principal_name(&ctx.principal)),
-        access_key_id: ctx.access_key_id.clone(),
+            .clone()
+            .unwrap_or_else(|| principal_name(&e.ctx.principal)),
+        access_key_id: e.ctx.access_key_id.clone(),
         action: draft.action.to_owned(),
-        region: draft.region,
-        resource_arn: draft.resource_arn,
-        version_id: draft.version_id,
+        region: draft.region.clone(),
+        resource_arn: draft.resource_arn.clone(),
+        version_id: draft.version_id.clone(),
         decision: decision.to_owned(),
         reason,
         outcome,
         error_code,
-        client_addr: ctx.client_addr.clone(),
-        details: serde_json::Value::Object(draft.details).to_string(),
+        client_addr: e.ctx.client_addr.clone(),
+        details: serde_json::Value::Object(draft.details.clone()).to_string(),
         prev_mac,
         mac: Vec::new(),
     };
-    row.mac = keys.audit_mac.mac(&canonical(&row)).to_vec();
-    match coffer_store::insert_audit(conn, &row).await {
-        Ok(()) => {}
-        Err(e) if guessed && e.is_unique_violation() => {
-            let (seq, mac) = coffer_store::audit_head(conn)
-                .await?
-                .unwrap_or((0, GENESIS.to_vec()));
-            row.seq = seq + 1;
-            row.prev_mac = mac;
-            row.mac = keys.audit_mac.mac(&canonical(&row)).to_vec();
-            coffer_store::insert_audit(conn, &row).await?;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok((row.seq, row.mac))
+    row.mac = e.keys.audit_mac.mac(&canonical(&row)).to_vec();
+    row
 }
 
 fn principal_name(p: &Principal) -> String {

@@ -94,9 +94,16 @@ impl Engine {
         op: &mut Op<'_>,
         arn: &str,
     ) -> Result<Option<std::sync::Arc<Caller>>> {
-        let generation = coffer_store::iam_generation(op.tx.conn()).await?;
+        // A read knows its snapshot's generations; a cached read has no snapshot to load in.
+        let generation = match op.generations {
+            Some(g) => g.iam,
+            None => coffer_store::iam_generation(op.tx.conn()).await?,
+        };
         if let Some(caller) = self.inner.identity_cache.caller(generation, arn) {
             return Ok(Some(caller));
+        }
+        if matches!(op.tx, crate::OpConn::Cached) {
+            return Err(crate::read_cache::cache_miss());
         }
         let Some(caller) = self.load_caller_uncached(op, arn).await? else {
             return Ok(None);
@@ -268,7 +275,16 @@ impl Engine {
             ));
         };
         let tags = match secret {
-            Some(s) => coffer_store::list_tags(op.tx.conn(), s.id).await?,
+            Some(s) => {
+                self.cached(
+                    op,
+                    crate::read_cache::tags,
+                    s.id,
+                    crate::read_cache::small,
+                    async |c| Ok(coffer_store::list_tags(c, s.id).await?),
+                )
+                .await?
+            }
             None => Vec::new(),
         };
         let (eval, req) = self.evaluate(

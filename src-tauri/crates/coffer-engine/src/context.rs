@@ -55,7 +55,16 @@ pub struct RequestContext {
     pub region: Option<String>,
     /// True when the request arrived over TLS (`aws:SecureTransport`).
     pub secure_transport: bool,
+    /// The store state the request was authenticated against ([`crate::Credential`]'s
+    /// `as_of`). A read that runs from the read cache uses it instead of reading the
+    /// store's generation counters again; `None` reads them.
+    pub as_of: Option<AsOf>,
 }
+
+/// A point in the store's history: the generation counters one statement read. Opaque;
+/// obtained from [`crate::Engine::authenticate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOf(pub(crate) coffer_store::Generations);
 
 impl RequestContext {
     /// A request by the account root from `source`, in the default region.
@@ -68,6 +77,7 @@ impl RequestContext {
             request_id: uuid::Uuid::new_v4().to_string(),
             region: None,
             secure_transport: false,
+            as_of: None,
         }
     }
 

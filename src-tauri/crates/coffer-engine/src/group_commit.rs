@@ -20,7 +20,7 @@ use crate::keyring::Keyring;
 use crate::{Engine, RequestContext};
 
 /// A write a read defers into its audit batch.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Deferred {
     /// LastAccessedDate of a secret (day, ms).
     TouchSecret { secret_id: i64, day: i64 },
@@ -142,19 +142,30 @@ impl Engine {
                         continue;
                     }
                     let batch = std::mem::take(&mut gc.queue.lock().expect("group commit queue").pending);
-                    let Some(last) = batch.last().map(|p| p.ticket) else {
+                    if batch.is_empty() {
                         continue;
-                    };
-                    if let Err(e) = self.write_batch(guard, &batch).await {
-                        let mut q = gc.queue.lock().expect("group commit queue");
-                        for p in &batch {
-                            q.failed.insert(p.ticket, (e.code(), e.message().to_owned()));
-                        }
                     }
-                    gc.committed.send_modify(|c| *c = (*c).max(last));
+                    // The batch is written by its own task: if this request goes away (its
+                    // client hung up), the others' events are still written and reported.
+                    let engine = self.clone();
+                    let _ = tokio::spawn(async move { engine.commit_batch(guard, batch).await }).await;
                 }
             }
         }
+    }
+
+    /// Writes `batch`, records a failure for each of its tickets, and wakes the waiters.
+    async fn commit_batch(&self, guard: coffer_store::OwnedMutexGuard<()>, batch: Vec<Pending>) {
+        let gc = &self.inner.group_commit;
+        let last = batch.last().map_or(0, |p| p.ticket);
+        if let Err(e) = self.write_batch(guard, &batch).await {
+            let mut q = gc.queue.lock().expect("group commit queue");
+            for p in &batch {
+                q.failed
+                    .insert(p.ticket, (e.code(), e.message().to_owned()));
+            }
+        }
+        gc.committed.send_modify(|c| *c = (*c).max(last));
     }
 
     fn outcome(&self, ticket: u64) -> Result<()> {
@@ -178,9 +189,10 @@ impl Engine {
         batch: &[Pending],
     ) -> Result<()> {
         let mut tx = self.inner.store.begin_write_locked(guard).await?;
-        let mut head = self.cached_audit_head();
+        // Concurrent reads of one secret defer the same touch: write each once.
+        let mut seen = std::collections::HashSet::new();
         for p in batch {
-            for d in &p.deferred {
+            for d in p.deferred.iter().filter(|d| seen.insert(*d)) {
                 match d {
                     Deferred::TouchSecret { secret_id, day } => {
                         coffer_store::touch_secret_access(tx.conn(), *secret_id, *day).await?;
@@ -195,12 +207,19 @@ impl Engine {
                     }
                 }
             }
-            for draft in &p.drafts {
-                head = Some(
-                    audit::append(tx.conn(), &p.keys, &p.ctx, p.now, draft.clone(), head).await?,
-                );
-            }
         }
+        let events: Vec<audit::Queued<'_>> = batch
+            .iter()
+            .flat_map(|p| {
+                p.drafts.iter().map(|draft| audit::Queued {
+                    keys: &p.keys,
+                    ctx: &p.ctx,
+                    now: p.now,
+                    draft,
+                })
+            })
+            .collect();
+        let head = audit::append_batch(tx.conn(), &events, self.cached_audit_head()).await?;
         tx.commit().await?;
         if head.is_some() {
             self.set_cached_audit_head(head);

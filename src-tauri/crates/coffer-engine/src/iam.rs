@@ -142,6 +142,9 @@ pub struct Credential {
     pub principal_arn: String,
     /// The secret access key, for the signature check.
     pub secret_access_key: SecretBytes,
+    /// The store state the key was verified against: the request's
+    /// [`RequestContext::as_of`], so that it reads the store's counters only once.
+    pub as_of: crate::AsOf,
 }
 
 pub(crate) fn random_id(prefix: &str) -> String {
@@ -876,7 +879,13 @@ impl Engine {
         region: &str,
         service: &str,
     ) -> Result<()> {
+        const EVERY_MS: i64 = 60_000;
         let now = self.inner.clock.now().timestamp_millis();
+        let recent = |t: i64| now - t < EVERY_MS;
+        let known = self.key_last_used(access_key_id);
+        if known.is_some_and(recent) {
+            return Ok(());
+        }
         let mut conn = self
             .inner
             .store
@@ -887,14 +896,36 @@ impl Engine {
         let Some(key) = coffer_store::find_access_key(&mut conn, access_key_id).await? else {
             return Ok(());
         };
-        if key.last_used_at.is_some_and(|t| now - t < 60_000) {
+        if let Some(t) = key.last_used_at.filter(|t| recent(*t)) {
+            self.set_key_last_used(access_key_id, t);
             return Ok(());
         }
         drop(conn);
         let mut tx = self.inner.store.begin_write().await?;
         coffer_store::touch_access_key(tx.conn(), access_key_id, now, region, service).await?;
         tx.commit().await?;
+        self.set_key_last_used(access_key_id, now);
         Ok(())
+    }
+
+    fn key_last_used(&self, access_key_id: &str) -> Option<i64> {
+        let uses = self.inner.key_last_used.lock();
+        uses.unwrap_or_else(|p| p.into_inner())
+            .get(access_key_id)
+            .copied()
+    }
+
+    fn set_key_last_used(&self, access_key_id: &str, at: i64) {
+        let mut uses = self
+            .inner
+            .key_last_used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // Unbounded distinct ids must not grow memory: forgetting costs one query each.
+        if uses.len() >= 10_000 {
+            uses.clear();
+        }
+        uses.insert(access_key_id.to_owned(), at);
     }
 
     /// Looks up an active access key for request signing: the owner's ARN and the secret.
@@ -905,27 +936,19 @@ impl Engine {
     pub async fn authenticate(&self, access_key_id: &str) -> Result<Option<Credential>> {
         let keys = self.keyring()?;
         let cache = &self.inner.identity_cache;
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
-        let generation = coffer_store::iam_generation(&mut conn).await?;
-        let verified = match cache.key(generation, access_key_id) {
-            Some(verified) => verified,
+        let generations = self.current_generations().await?;
+        let (verified, generations) = match cache.key(generations.iam, access_key_id) {
+            Some(verified) => (verified, generations),
             None => {
-                drop(conn);
                 // The generation and the key must come from one snapshot.
                 let mut tx = self.inner.store.begin_read().await?;
-                let generation = coffer_store::iam_generation(&mut tx).await?;
+                let generations = coffer_store::generations(&mut tx).await?;
                 let verified = self
                     .verify_access_key(&mut tx, &keys, access_key_id)
                     .await?;
                 tx.commit().await.map_err(Error::internal)?;
-                cache.put_key(generation, access_key_id, verified.clone());
-                verified
+                cache.put_key(generations.iam, access_key_id, verified.clone());
+                (verified, generations)
             }
         };
         let now = self.inner.clock.now().timestamp_millis();
@@ -933,6 +956,7 @@ impl Engine {
         Ok(verified.map(|v| Credential {
             principal_arn: v.principal_arn,
             secret_access_key: v.secret,
+            as_of: crate::AsOf(generations),
         }))
     }
 

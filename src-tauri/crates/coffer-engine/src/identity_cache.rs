@@ -5,7 +5,7 @@
 //! every change to principals, tags, memberships, policies, attachments and access keys
 //! (also changes made by another process on the same file). Each lookup passes the
 //! generation it read in its own snapshot, and an entry is returned only to a lookup of the
-//! generation it was built under (any other generation empties the cache first). So a
+//! generation it was built under (a newer generation empties the cache first). So a
 //! cached decision is always the one a fresh load in the same snapshot would produce — a
 //! deactivated key or a removed statement takes effect on the very next request.
 
@@ -40,21 +40,28 @@ struct Entries {
 }
 
 impl Entries {
-    /// Makes the entries belong to `generation`, dropping them if they do not.
-    fn at(&mut self, generation: i64) -> &mut Entries {
-        if self.generation != Some(generation) {
-            self.callers.clear();
-            self.keys.clear();
-            self.generation = Some(generation);
-        }
-        self
+    /// The entries if they belong to `generation`.
+    fn of(&mut self, generation: i64) -> Option<&mut Entries> {
+        (self.generation == Some(generation)).then_some(self)
     }
 
-    fn room(&mut self) {
+    /// The entries to add to under `generation`: a newer generation empties them first,
+    /// and an older one (a slow request) gets `None`, so it never evicts newer entries.
+    fn for_put(&mut self, generation: i64) -> Option<&mut Entries> {
+        match self.generation {
+            Some(g) if g > generation => return None,
+            Some(g) if g == generation => {}
+            _ => {
+                self.callers.clear();
+                self.keys.clear();
+                self.generation = Some(generation);
+            }
+        }
         if self.callers.len() + self.keys.len() >= MAX_ENTRIES {
             self.callers.clear();
             self.keys.clear();
         }
+        Some(self)
     }
 }
 
@@ -78,29 +85,27 @@ impl IdentityCache {
 
     /// The cached caller `arn` as of `generation`.
     pub fn caller(&self, generation: i64, arn: &str) -> Option<Arc<Caller>> {
-        self.lock().at(generation).callers.get(arn).cloned()
+        self.lock().of(generation)?.callers.get(arn).cloned()
     }
 
     /// Remembers a caller loaded under `generation`.
     pub fn put_caller(&self, generation: i64, arn: &str, caller: Arc<Caller>) {
-        let mut e = self.lock();
-        let e = e.at(generation);
-        e.room();
-        e.callers.insert(arn.to_owned(), caller);
+        if let Some(e) = self.lock().for_put(generation) {
+            e.callers.insert(arn.to_owned(), caller);
+        }
     }
 
     /// The cached verification of `access_key_id` as of `generation`: `Some(None)` means
     /// known not to authenticate.
     pub fn key(&self, generation: i64, access_key_id: &str) -> Option<Option<VerifiedKey>> {
-        self.lock().at(generation).keys.get(access_key_id).cloned()
+        self.lock().of(generation)?.keys.get(access_key_id).cloned()
     }
 
     /// Remembers the verification of `access_key_id` under `generation`.
     pub fn put_key(&self, generation: i64, access_key_id: &str, key: Option<VerifiedKey>) {
-        let mut e = self.lock();
-        let e = e.at(generation);
-        e.room();
-        e.keys.insert(access_key_id.to_owned(), key);
+        if let Some(e) = self.lock().for_put(generation) {
+            e.keys.insert(access_key_id.to_owned(), key);
+        }
     }
 
     /// Forgets everything (sealing: no unsealed key secret may stay in memory).

@@ -31,6 +31,13 @@ impl Keyring {
         &self.root
     }
 
+    /// The unwrapped material of key `key_id` at `version` if it is cached (material
+    /// versions never change once written).
+    pub(crate) fn cached_material(&self, key_id: &str, version: i64) -> Option<Arc<KeyMaterial>> {
+        let cache = self.materials.lock().expect("cache lock");
+        cache.get(&(key_id.to_owned(), version)).cloned()
+    }
+
     /// The unwrapped material of key `key_id` at `version`, from the cache or the store.
     pub(crate) async fn material(
         &self,
@@ -38,10 +45,10 @@ impl Keyring {
         key_id: &str,
         version: i64,
     ) -> Result<Arc<KeyMaterial>> {
-        let cache_key = (key_id.to_owned(), version);
-        if let Some(m) = self.materials.lock().expect("cache lock").get(&cache_key) {
-            return Ok(m.clone());
+        if let Some(m) = self.cached_material(key_id, version) {
+            return Ok(m);
         }
+        let cache_key = (key_id.to_owned(), version);
         let row = coffer_store::find_material(conn, key_id, version)
             .await?
             .ok_or_else(decryption_failure)?;

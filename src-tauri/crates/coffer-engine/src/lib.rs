@@ -20,11 +20,13 @@ mod clock;
 mod context;
 mod error;
 pub mod filter;
+mod generations;
 mod group_commit;
 mod iam;
 mod identity_cache;
 mod keyring;
 mod kms;
+mod read_cache;
 pub mod rotation;
 mod secrets;
 
@@ -32,7 +34,7 @@ pub use audit::{AuditEvent, AuditFilter, AuditPage, ChainReport};
 pub use authz::{ContextEntry, MatchedStatementInfo, SimulationInput, SimulationResult};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use coffer_crypto::{KdfParams, Password, SecretBytes, password};
-pub use context::{Principal, RequestContext, Source};
+pub use context::{AsOf, Principal, RequestContext, Source};
 pub use error::{Error, ErrorCode, Result};
 pub use iam::{
     AccessKeyInfo, Credential, ManagedPolicyInfo, NewAccessKey, PrincipalInfo, PrincipalKind,
@@ -75,6 +77,13 @@ struct Inner {
     group_commit: GroupCommit,
     /// Callers and verified access keys, valid for one identity generation.
     identity_cache: identity_cache::IdentityCache,
+    /// Concurrent requests' reads of the generation counters, shared.
+    generations: generations::GenerationReads,
+    /// The rows GetSecretValue reads, valid for one secrets generation.
+    read_cache: read_cache::ReadCache,
+    /// When each access key was last recorded as used (ms), so that a busy key costs no
+    /// query between its once-a-minute "last used" writes.
+    key_last_used: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     /// Rotators, the API endpoint for them, and the scheduler's wake-up.
     rotation: rotation::RotationRuntime,
 }
@@ -200,21 +209,14 @@ impl Engine {
         let mut tx = store.begin_write().await?;
         coffer_store::insert_meta(tx.conn(), &meta).await?;
         tx.commit().await?;
-        let engine = Engine {
-            inner: Arc::new(Inner {
-                store,
-                clock,
-                store_id,
-                account_id: options.account_id,
-                default_region: options.region,
-                keyring: RwLock::new(Some(Arc::new(Keyring::new(root)))),
-                next_purge_check: AtomicI64::new(i64::MIN),
-                audit_head: std::sync::Mutex::new(None),
-                group_commit: GroupCommit::new(),
-                identity_cache: Default::default(),
-                rotation: rotation::RotationRuntime::default(),
-            }),
-        };
+        let engine = Engine::with(
+            store,
+            clock,
+            store_id,
+            options.account_id,
+            options.region,
+            Some(Arc::new(Keyring::new(root))),
+        );
         let ctx = RequestContext::root(Source::Cli);
         let mut op = engine.begin(&ctx, "InitStore").await?;
         let r = engine.authorize(&mut op, None).await;
@@ -246,21 +248,42 @@ impl Engine {
                 )
             })?;
         drop(conn);
-        Ok(Engine {
+        Ok(Engine::with(
+            store,
+            clock,
+            meta.store_id,
+            meta.account_id,
+            meta.default_region,
+            None,
+        ))
+    }
+
+    fn with(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        store_id: Vec<u8>,
+        account_id: String,
+        default_region: String,
+        keyring: Option<Arc<Keyring>>,
+    ) -> Engine {
+        Engine {
             inner: Arc::new(Inner {
                 store,
                 clock,
-                store_id: meta.store_id,
-                account_id: meta.account_id,
-                default_region: meta.default_region,
-                keyring: RwLock::new(None),
+                store_id,
+                account_id,
+                default_region,
+                keyring: RwLock::new(keyring),
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
                 group_commit: GroupCommit::new(),
                 identity_cache: Default::default(),
+                generations: Default::default(),
+                read_cache: Default::default(),
+                key_last_used: Default::default(),
                 rotation: rotation::RotationRuntime::default(),
             }),
-        })
+        }
     }
 
     /// Unseals with the master password: derives the key-encryption key and unwraps the
@@ -287,6 +310,7 @@ impl Engine {
     pub fn seal(&self) {
         *self.inner.keyring.write().expect("keyring lock") = None;
         self.inner.identity_cache.clear();
+        self.inner.read_cache.clear();
     }
 
     /// True while no keys are in memory.
@@ -442,6 +466,7 @@ impl Engine {
             event: EventDraft::new(action),
             extra_events: Vec::new(),
             deferred: Vec::new(),
+            generations: None,
         };
         match region {
             Ok(r) => {
@@ -488,7 +513,40 @@ impl Engine {
         action: &'static str,
     ) -> Result<Op<'c>> {
         let keys = self.keyring()?;
-        let tx = OpConn::Read(self.inner.store.begin_read().await?);
+        let mut read = self.inner.store.begin_read().await?;
+        // First statement of the snapshot: what it reads belongs to these generations.
+        let generations = coffer_store::generations(&mut read).await?;
+        self.start_read(ctx, action, OpConn::Read(read), keys, generations)
+            .await
+    }
+
+    /// Starts a read-only operation that runs from the read cache, with the current
+    /// generations: one statement, no snapshot. Only operations whose every lookup goes
+    /// through [`Engine::cached`] may use it, and they run again on [`Engine::begin_read`]
+    /// after a cache miss.
+    async fn begin_cached_read<'c>(
+        &self,
+        ctx: &'c RequestContext,
+        action: &'static str,
+    ) -> Result<Op<'c>> {
+        let keys = self.keyring()?;
+        let generations = match ctx.as_of {
+            // Authenticated a moment ago: the request runs against that state.
+            Some(AsOf(g)) => g,
+            None => self.current_generations().await?,
+        };
+        self.start_read(ctx, action, OpConn::Cached, keys, generations)
+            .await
+    }
+
+    async fn start_read<'c>(
+        &self,
+        ctx: &'c RequestContext,
+        action: &'static str,
+        tx: OpConn,
+        keys: Arc<Keyring>,
+        generations: coffer_store::Generations,
+    ) -> Result<Op<'c>> {
         let now = self.inner.clock.now().timestamp_millis();
         let mut op = Op {
             tx,
@@ -499,6 +557,7 @@ impl Engine {
             event: EventDraft::new(action),
             extra_events: Vec::new(),
             deferred: Vec::new(),
+            generations: Some(generations),
         };
         match self.region(ctx).map(str::to_owned) {
             Ok(r) => {
@@ -514,9 +573,9 @@ impl Engine {
     /// together (an audit write that fails fails the operation); on failure the change is
     /// rolled back and the failure is audited on its own.
     async fn finish<T>(&self, mut op: Op<'_>, result: Result<T>) -> Result<T> {
-        if let OpConn::Read(read) = op.tx {
+        if op.tx.is_read() {
             // A read: end the snapshot, then make its event durable with others'.
-            read.rollback().await.map_err(Error::internal)?;
+            op.tx.rollback().await?;
             let (draft, failure) = match &result {
                 Ok(_) => (op.event.ok(), None),
                 Err(e) => (op.event.failed(e), Some(())),
@@ -594,13 +653,18 @@ impl Engine {
 enum OpConn {
     Write(WriteTx),
     Read(coffer_store::ReadTransaction),
+    /// A read from the read cache alone, no connection (see `read_cache`).
+    Cached,
 }
 
 impl OpConn {
+    /// The connection. Code that may run from the read cache reaches the store through
+    /// [`Engine::cached`] instead, which never calls this for a cached read.
     fn conn(&mut self) -> &mut coffer_store::SqliteConnection {
         match self {
             OpConn::Write(tx) => tx.conn(),
             OpConn::Read(tx) => tx,
+            OpConn::Cached => unreachable!("a read from the cache asked for a connection"),
         }
     }
 
@@ -608,6 +672,7 @@ impl OpConn {
         match self {
             OpConn::Write(tx) => Ok(tx.commit().await?),
             OpConn::Read(tx) => tx.rollback().await.map_err(Error::internal),
+            OpConn::Cached => Ok(()),
         }
     }
 
@@ -615,11 +680,12 @@ impl OpConn {
         match self {
             OpConn::Write(tx) => Ok(tx.rollback().await?),
             OpConn::Read(tx) => tx.rollback().await.map_err(Error::internal),
+            OpConn::Cached => Ok(()),
         }
     }
 
     fn is_read(&self) -> bool {
-        matches!(self, OpConn::Read(_))
+        matches!(self, OpConn::Read(_) | OpConn::Cached)
     }
 }
 
@@ -634,4 +700,6 @@ struct Op<'c> {
     extra_events: Vec<EventDraft>,
     /// Writes a read defers into its audit commit (LastAccessedDate).
     deferred: Vec<Deferred>,
+    /// The generation counters of a read's snapshot (see `read_cache`); `None` in writes.
+    generations: Option<coffer_store::Generations>,
 }

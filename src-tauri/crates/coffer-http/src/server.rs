@@ -490,6 +490,7 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
     ctx.client_addr = conn.map(|c| c.peer.ip().to_string());
     ctx.request_id = request_id.clone();
     ctx.secure_transport = conn.is_some_and(|c| c.tls);
+    ctx.as_of = Some(principal.as_of);
     match coffer_api::secretsmanager::call(&state.engine, &ctx, action, &body).await {
         Ok(value) => json_ok(&value, AMZ_JSON, &request_id),
         Err(e) => api_error_response(&e, &request_id),
@@ -536,6 +537,8 @@ struct Authenticated {
     arn: String,
     access_key_id: String,
     region: String,
+    /// The store state the key was verified against; the request runs against it.
+    as_of: coffer_engine::AsOf,
 }
 
 enum Failure {
@@ -579,6 +582,7 @@ async fn authenticate(
         arn: credential.principal_arn,
         access_key_id: auth.access_key_id().to_owned(),
         region: auth.region().to_owned(),
+        as_of: credential.as_of,
     })
 }
 

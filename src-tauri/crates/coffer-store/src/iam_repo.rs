@@ -440,6 +440,27 @@ pub async fn iam_generation(c: &mut SqliteConnection) -> Result<i64> {
     )
 }
 
+/// The identity and secrets generations, read in one statement (one snapshot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generations {
+    /// See [`iam_generation`].
+    pub iam: i64,
+    /// Bumped by every change to secrets, versions, labels, tags, keys and key material.
+    pub secrets: i64,
+}
+
+/// Both generation counters. Equal values in two snapshots mean the identity tables, and
+/// the secrets tables, are the same.
+pub async fn generations(c: &mut SqliteConnection) -> Result<Generations> {
+    let (iam, secrets): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT n FROM iam_generation WHERE id = 1), \
+                (SELECT n FROM secrets_generation WHERE id = 1)",
+    )
+    .fetch_one(c)
+    .await?;
+    Ok(Generations { iam, secrets })
+}
+
 /// Finds an access key.
 pub async fn find_access_key(c: &mut SqliteConnection, id: &str) -> Result<Option<AccessKeyRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -21,7 +21,7 @@ use rand::Rng;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::keyring::decryption_failure;
-use crate::{Engine, Op};
+use crate::{Engine, Op, OpConn, read_cache};
 
 /// The label on the version applications read by default.
 pub const AWSCURRENT: &str = "AWSCURRENT";
@@ -271,22 +271,26 @@ impl Engine {
     pub(crate) async fn find_secret(&self, op: &mut Op<'_>, id: &str) -> Result<Option<SecretRow>> {
         validate_secret_id(id)?;
         let region = op.region.clone();
-        if id.starts_with("arn:") {
-            if let Some(s) = coffer_store::find_secret_by_arn(op.tx.conn(), id).await? {
-                return Ok((s.region == region).then_some(s));
-            }
-            let prefix = format!(
-                "arn:aws:secretsmanager:{region}:{}:secret:",
-                self.inner.account_id
-            );
-            return match id.strip_prefix(&prefix) {
-                Some(name) if !name.is_empty() => {
-                    Ok(coffer_store::find_secret_by_name(op.tx.conn(), &region, name).await?)
+        let arn_prefix = format!(
+            "arn:aws:secretsmanager:{region}:{}:secret:",
+            self.inner.account_id
+        );
+        let key = (region.clone(), id.to_owned());
+        self.cached(op, read_cache::secrets, key, read_cache::small, async |c| {
+            if id.starts_with("arn:") {
+                if let Some(s) = coffer_store::find_secret_by_arn(c, id).await? {
+                    return Ok((s.region == region).then_some(s));
                 }
-                _ => Ok(None),
-            };
-        }
-        Ok(coffer_store::find_secret_by_name(op.tx.conn(), &region, id).await?)
+                return match id.strip_prefix(&arn_prefix) {
+                    Some(name) if !name.is_empty() => {
+                        Ok(coffer_store::find_secret_by_name(c, &region, name).await?)
+                    }
+                    _ => Ok(None),
+                };
+            }
+            Ok(coffer_store::find_secret_by_name(c, &region, id).await?)
+        })
+        .await
     }
 
     /// Authorizes the operation on secret `id` and returns it: the caller is evaluated
@@ -404,7 +408,14 @@ impl Engine {
         ) else {
             return Ok(None);
         };
-        let key: KeyRow = coffer_store::find_key(op.tx.conn(), key_id)
+        let key: KeyRow = self
+            .cached(
+                op,
+                read_cache::keys,
+                key_id.clone(),
+                read_cache::small,
+                async |c| Ok(coffer_store::find_key(c, key_id).await?),
+            )
             .await?
             .ok_or_else(decryption_failure)?;
         if !key.managed && matches!(op.ctx.principal, crate::Principal::Arn(_)) {
@@ -436,7 +447,11 @@ impl Engine {
             ));
         }
         let keys = op.keys.clone();
-        let material = keys.material(op.tx.conn(), key_id, mv).await?;
+        let material = match keys.cached_material(key_id, mv) {
+            Some(m) => m,
+            None if matches!(op.tx, OpConn::Cached) => return Err(read_cache::cache_miss()),
+            None => keys.material(op.tx.conn(), key_id, mv).await?,
+        };
         let ctx = ValueContext {
             secret_arn: &secret.arn,
             version_id: &version.version_id,

@@ -16,7 +16,7 @@ use crate::clock::day_of;
 use crate::error::{Error, ErrorCode, Result};
 use crate::filter::{self, Candidate, Filter};
 use crate::group_commit::Deferred;
-use crate::{Engine, Op, RequestContext};
+use crate::{Engine, Op, RequestContext, read_cache};
 
 /// GetSecretValue input.
 #[derive(Debug, Clone, Default)]
@@ -295,34 +295,43 @@ impl Engine {
         ctx: &RequestContext,
         input: GetSecretValueInput,
     ) -> Result<SecretValueOutput> {
-        let mut op = self.begin_read(ctx, "GetSecretValue").await?;
-        let result = async {
-            let mut keys = Vec::new();
-            if let Some(v) = &input.version_id {
-                keys.push(crate::authz::key(
-                    coffer_policy::keys::VERSION_ID,
-                    v.clone(),
-                ));
-            }
-            if let Some(v) = &input.version_stage {
-                keys.push(crate::authz::key(
-                    coffer_policy::keys::VERSION_STAGE,
-                    v.clone(),
-                ));
-            }
-            let secret = self
-                .require_secret_with(&mut op, &input.secret_id, keys)
-                .await?;
-            self.read_value(
-                &mut op,
-                &secret,
-                input.version_id.as_deref(),
-                input.version_stage.as_deref(),
-            )
-            .await
+        // From memory first. The first row the cache lacks ends that attempt before
+        // anything is audited, and the read runs again on a snapshot that fills the cache.
+        let mut op = self.begin_cached_read(ctx, "GetSecretValue").await?;
+        let mut result = self.get_secret_value_in(&mut op, &input).await;
+        if result.as_ref().is_err_and(read_cache::is_cache_miss) {
+            op = self.begin_read(ctx, "GetSecretValue").await?;
+            result = self.get_secret_value_in(&mut op, &input).await;
         }
-        .await;
         self.finish(op, result).await
+    }
+
+    async fn get_secret_value_in(
+        &self,
+        op: &mut Op<'_>,
+        input: &GetSecretValueInput,
+    ) -> Result<SecretValueOutput> {
+        let mut keys = Vec::new();
+        if let Some(v) = &input.version_id {
+            keys.push(crate::authz::key(
+                coffer_policy::keys::VERSION_ID,
+                v.clone(),
+            ));
+        }
+        if let Some(v) = &input.version_stage {
+            keys.push(crate::authz::key(
+                coffer_policy::keys::VERSION_STAGE,
+                v.clone(),
+            ));
+        }
+        let secret = self.require_secret_with(op, &input.secret_id, keys).await?;
+        self.read_value(
+            op,
+            &secret,
+            input.version_id.as_deref(),
+            input.version_stage.as_deref(),
+        )
+        .await
     }
 
     async fn read_value(
@@ -341,7 +350,14 @@ impl Engine {
         if secret.deleted_at.is_some() {
             return Err(Error::marked_for_deletion());
         }
-        let labels: LabelMap = coffer_store::list_labels(op.tx.conn(), secret.id)
+        let labels: LabelMap = self
+            .cached(
+                op,
+                read_cache::labels,
+                secret.id,
+                read_cache::small,
+                async |c| Ok(coffer_store::list_labels(c, secret.id).await?),
+            )
             .await?
             .into_iter()
             .map(|l| (l.label, l.version_id))
@@ -358,10 +374,7 @@ impl Engine {
                     if labels.get(s).map(String::as_str) != Some(v) {
                         // An absent version is "not found" first (what AWS's rotation
                         // template expects in createSecret), a mismatch only otherwise.
-                        if coffer_store::find_version(op.tx.conn(), secret.id, v)
-                            .await?
-                            .is_none()
-                        {
+                        if self.find_version(op, secret.id, v).await?.is_none() {
                             return Err(not_found(format!("VersionId: {v}")));
                         }
                         return Err(Error::invalid_request(
@@ -383,7 +396,8 @@ impl Engine {
             (Some(v), _) => not_found(format!("VersionId: {v}")),
             (None, s) => not_found(format!("staging label: {}", s.unwrap_or(AWSCURRENT))),
         };
-        let version = coffer_store::find_version(op.tx.conn(), secret.id, &vid)
+        let version = self
+            .find_version(op, secret.id, &vid)
             .await?
             .ok_or_else(missing)?;
         op.event.version_id = Some(vid.clone());
@@ -420,6 +434,24 @@ impl Engine {
             value,
             created_date: date(version.created_at),
         })
+    }
+
+    /// A sealed version of a secret, through the read cache.
+    async fn find_version(
+        &self,
+        op: &mut Op<'_>,
+        secret_id: i64,
+        version_id: &str,
+    ) -> Result<Option<coffer_store::VersionRow>> {
+        let key = (secret_id, version_id.to_owned());
+        self.cached(
+            op,
+            read_cache::versions,
+            key,
+            read_cache::version_bytes,
+            async |c| Ok(coffer_store::find_version(c, secret_id, version_id).await?),
+        )
+        .await
     }
 
     /// BatchGetSecretValue: the AWSCURRENT values of up to 20 secrets, with per-secret
