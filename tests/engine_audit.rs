@@ -1183,3 +1183,61 @@ async fn concurrent_reads_are_each_audited_once_with_group_commit() {
     let report = t.engine.verify_audit(&root()).await.unwrap();
     assert!(report.is_intact(), "{report:?}");
 }
+
+/// A read whose caller goes away (an HTTP client that hangs up drops the request's future)
+/// may be the one leading a group commit or a shared read of the generation counters. The
+/// others in that group must still get their answer, with their event in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_whose_callers_go_away_strand_no_other_read() {
+    let t = TestStore::new().await;
+    create(&t, "hot", "v1").await;
+    let mark = audit_mark(&t).await;
+    let read = |i: usize| {
+        let engine = t.engine.clone();
+        async move {
+            let mut ctx = root();
+            ctx.request_id = format!("read-{i}");
+            let input = GetSecretValueInput {
+                secret_id: "hot".into(),
+                ..Default::default()
+            };
+            engine.get_secret_value(&ctx, input).await
+        }
+    };
+    for round in 0..20 {
+        let mut kept = Vec::new();
+        let mut dropped = Vec::new();
+        for i in 0..16 {
+            let task = tokio::spawn(read(round * 16 + i));
+            if i % 2 == 0 {
+                dropped.push(task)
+            } else {
+                kept.push(task)
+            }
+        }
+        tokio::task::yield_now().await;
+        for task in &dropped {
+            task.abort();
+        }
+        for task in kept {
+            let out = tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                .await
+                .expect("a kept read was stranded")
+                .unwrap()
+                .unwrap();
+            assert_eq!(out.value.as_str(), Some("value-v1"));
+        }
+    }
+    // Every kept read is in the log once; an aborted one at most once; the chain is whole.
+    let events = audit_since(&t, mark).await;
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for e in events.iter().filter(|e| e.action == "GetSecretValue") {
+        *seen.entry(e.request_id.clone()).or_default() += 1;
+    }
+    for i in (0..320).filter(|i| i % 2 == 1) {
+        assert_eq!(seen.get(&format!("read-{i}")), Some(&1), "read-{i}");
+    }
+    assert!(seen.values().all(|n| *n == 1), "{seen:?}");
+    let report = t.engine.verify_audit(&root()).await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+}

@@ -1457,6 +1457,192 @@ async fn access_key_last_use_is_recorded() {
     );
 }
 
+/// GetSecretValue runs from a cache of the rows it reads (secret, tags, labels, sealed
+/// versions, key rows), keyed by the secrets generation the store's triggers maintain. A
+/// change another process makes to any of them applies to the very next read, and every
+/// read, cached or not, is audited once.
+#[tokio::test]
+async fn secret_changes_from_another_process_apply_to_the_next_read() {
+    let t = TestStore::new().await;
+    let e = &t.engine;
+    let key = e
+        .create_key(&root(), None, Some("team".into()))
+        .await
+        .unwrap();
+    e.create_secret(
+        &root(),
+        CreateSecretInput {
+            name: "shared/db".into(),
+            client_request_token: Some(token("v1")),
+            value: Some(text("value-v1")),
+            kms_key_id: Some("alias/team".into()),
+            tags: vec![Tag {
+                key: "team".into(),
+                value: "blue".into(),
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+             "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "blue"}}},
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}
+        ]
+    })
+    .to_string();
+    add_user(&t, "alice", Some(policy)).await;
+    let alice = user("alice");
+    let read = |ctx: RequestContext, stage: Option<&str>| {
+        let input = GetSecretValueInput {
+            secret_id: "shared/db".into(),
+            version_stage: stage.map(str::to_owned),
+            ..Default::default()
+        };
+        async move { e.get_secret_value(&ctx, input).await }
+    };
+    let value = |r: Result<coffer_engine::SecretValueOutput>| {
+        let out = r.unwrap();
+        out.value.as_str().expect("string value").to_owned()
+    };
+    let mark = audit_mark(&t).await;
+    let mut reads = 0;
+    // Warm the cache.
+    for _ in 0..3 {
+        assert_eq!(value(read(root(), None).await), "value-v1");
+        assert_eq!(value(read(alice.clone(), None).await), "value-v1");
+        reads += 2;
+    }
+
+    // A second engine on the same file plays the other process (the CLI next to a server).
+    let other = coffer_engine::Engine::open(&t.path(), std::sync::Arc::new(t.clock.clone()))
+        .await
+        .unwrap();
+    other
+        .unseal(&coffer_engine::Password::from(crate::support::PASSWORD))
+        .await
+        .unwrap();
+
+    // A new version moves AWSCURRENT.
+    other
+        .put_secret_value(
+            &root(),
+            PutSecretValueInput {
+                secret_id: "shared/db".into(),
+                client_request_token: Some(token("v2")),
+                value: Some(text("value-v2")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(value(read(alice.clone(), None).await), "value-v2");
+    assert_eq!(value(read(root(), Some("AWSPREVIOUS")).await), "value-v1");
+    reads += 2;
+
+    // A label moved back.
+    other
+        .update_secret_version_stage(
+            &root(),
+            coffer_engine::UpdateSecretVersionStageInput {
+                secret_id: "shared/db".into(),
+                version_stage: "AWSCURRENT".into(),
+                remove_from_version_id: Some(token("v2")),
+                move_to_version_id: Some(token("v1")),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(value(read(alice.clone(), None).await), "value-v1");
+    reads += 1;
+
+    // The tag the policy's condition needs, removed and put back.
+    other
+        .untag_resource(&root(), "shared/db", vec!["team".into()])
+        .await
+        .unwrap();
+    expect_err(
+        read(alice.clone(), None).await,
+        ErrorCode::AccessDenied,
+        None,
+    );
+    assert_eq!(value(read(root(), None).await), "value-v1");
+    other
+        .tag_resource(
+            &root(),
+            "shared/db",
+            vec![Tag {
+                key: "team".into(),
+                value: "blue".into(),
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(value(read(alice.clone(), None).await), "value-v1");
+    reads += 3;
+
+    // The secret's key disabled, then enabled.
+    other
+        .set_key_enabled(&root(), &key.key_id, false)
+        .await
+        .unwrap();
+    expect_err(read(root(), None).await, ErrorCode::DecryptionFailure, None);
+    other
+        .set_key_enabled(&root(), &key.key_id, true)
+        .await
+        .unwrap();
+    assert_eq!(value(read(root(), None).await), "value-v1");
+    reads += 2;
+
+    // Deleted, then restored.
+    other
+        .delete_secret(
+            &root(),
+            DeleteSecretInput {
+                secret_id: "shared/db".into(),
+                recovery_window_in_days: Some(7),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    expect_err(
+        read(alice.clone(), None).await,
+        ErrorCode::InvalidRequest,
+        None,
+    );
+    other.restore_secret(&root(), "shared/db").await.unwrap();
+    assert_eq!(value(read(alice.clone(), None).await), "value-v1");
+    reads += 2;
+
+    // Force-deleted: gone for the next read.
+    other
+        .delete_secret(
+            &root(),
+            DeleteSecretInput {
+                secret_id: "shared/db".into(),
+                force_delete_without_recovery: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    expect_err(read(root(), None).await, ErrorCode::ResourceNotFound, None);
+    reads += 1;
+
+    let audited = audit_since(&t, mark)
+        .await
+        .into_iter()
+        .filter(|ev| ev.action == "GetSecretValue")
+        .count();
+    assert_eq!(audited, reads, "every read audited exactly once");
+    assert!(e.verify_audit(&root()).await.unwrap().is_intact());
+    other.close().await;
+}
+
 /// The engine caches verified access keys and callers with their parsed policies. A change
 /// made by another process on the same store file (the CLI next to a running server) must
 /// still take effect on the very next request: the cache is keyed by the identity
