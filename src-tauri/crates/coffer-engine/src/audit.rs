@@ -116,10 +116,12 @@ pub(crate) struct Queued<'a> {
     pub(crate) draft: &'a EventDraft,
 }
 
-/// Appends `events` to the chain, in order, inside the caller's transaction, with as few
-/// statements as the batch allows (group commit). Same optimistic head as [`append`]:
-/// another process's append shows up as a `seq` conflict on the first row, and the batch
-/// is re-chained after the real head. Returns the new head (`head` for no events).
+/// Appends `events` to the chain, in order, with as few statements as the batch allows
+/// (group commit), inside the caller's transaction or as one self-committing statement.
+/// Same optimistic head as [`append`]: another process's append shows up as a `seq`
+/// conflict on the first row, and the batch is re-chained after the real head (a few times
+/// at most: outside a transaction, the other process may append again in between).
+/// Returns the new head (`head` for no events).
 pub(crate) async fn append_batch(
     conn: &mut coffer_store::SqliteConnection,
     events: &[Queued<'_>],
@@ -128,26 +130,28 @@ pub(crate) async fn append_batch(
     if events.is_empty() {
         return Ok(head);
     }
-    let guessed = head.is_some();
-    let start = match head {
+    let mut start = match head {
         Some(h) => h,
-        None => coffer_store::audit_head(conn)
-            .await?
-            .unwrap_or((0, GENESIS.to_vec())),
+        None => read_head(conn).await?,
     };
-    let mut rows = chain(events, start);
-    match coffer_store::insert_audit_batch(conn, &rows).await {
-        Ok(()) => {}
-        Err(e) if guessed && e.is_unique_violation() => {
-            let start = coffer_store::audit_head(conn)
-                .await?
-                .unwrap_or((0, GENESIS.to_vec()));
-            rows = chain(events, start);
-            coffer_store::insert_audit_batch(conn, &rows).await?;
+    let mut attempts = 0;
+    loop {
+        let mut rows = chain(events, start);
+        match coffer_store::insert_audit_batch(conn, &rows).await {
+            Ok(()) => return Ok(rows.pop().map(|r| (r.seq, r.mac))),
+            Err(e) if e.is_unique_violation() && attempts < 3 => {
+                attempts += 1;
+                start = read_head(conn).await?;
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => return Err(e.into()),
     }
-    Ok(rows.pop().map(|r| (r.seq, r.mac)))
+}
+
+async fn read_head(conn: &mut coffer_store::SqliteConnection) -> Result<(i64, Vec<u8>)> {
+    Ok(coffer_store::audit_head(conn)
+        .await?
+        .unwrap_or((0, GENESIS.to_vec())))
 }
 
 /// The stored rows for `events`, MAC-chained after `(prev_seq, prev_mac)`.

@@ -2,22 +2,25 @@
 //!
 //! A read changes nothing but the audit log, yet every audit event must be durable before
 //! the caller gets the value (fail-closed). Committing each one alone costs an fsync per
-//! read and serializes all readers behind the writer. Instead, a finished read queues its
-//! event and waits; whichever waiter gets the writer lock first becomes the leader, takes
-//! every queued event, appends them (and any deferred LastAccessedDate writes) in ONE
-//! transaction, commits, and wakes everyone it covered. Throughput then grows with the
-//! number of concurrent readers, and each read still returns only after its event is on
-//! disk. A batch that fails to commit fails every read in it.
+//! read and serializes all readers behind the writer. Instead, a finished read hands its
+//! event to the engine's *committer*, a task that takes everything queued, appends it (and
+//! any deferred LastAccessedDate writes) in one statement or transaction, commits, and
+//! answers each read through its own channel. While one batch commits, the next gathers, so
+//! throughput grows with the number of concurrent readers, each read is woken once, and
+//! each still returns only after its event is on disk. A batch that fails to commit fails
+//! every read in it. A read whose caller goes away is still written: it did happen.
+//!
+//! The committer holds the engine weakly and ends when the engine is dropped; if it is not
+//! running (first use, or its runtime ended), the next read starts it on the current one.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::{self, EventDraft};
 use crate::error::{Error, ErrorCode, Result};
 use crate::keyring::Keyring;
-use crate::{Engine, RequestContext};
+use crate::{Engine, Inner, RequestContext};
 
 /// A write a read defers into its audit batch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -32,26 +35,20 @@ pub(crate) enum Deferred {
     },
 }
 
+/// What one read asks the committer to make durable, and where to send the outcome.
 struct Pending {
-    ticket: u64,
     ctx: RequestContext,
     now: i64,
     keys: Arc<Keyring>,
     drafts: Vec<EventDraft>,
     deferred: Vec<Deferred>,
+    done: oneshot::Sender<std::result::Result<(), (ErrorCode, String)>>,
 }
 
+/// The way to the committer task.
 #[derive(Default)]
-struct Queue {
-    next_ticket: u64,
-    pending: Vec<Pending>,
-    failed: HashMap<u64, (ErrorCode, String)>,
-}
-
-/// The queue of read events waiting for a durable commit.
 pub(crate) struct GroupCommit {
-    queue: Mutex<Queue>,
-    committed: watch::Sender<u64>,
+    queue: Mutex<Option<mpsc::UnboundedSender<Pending>>>,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -60,14 +57,24 @@ impl std::fmt::Debug for GroupCommit {
     }
 }
 
-impl GroupCommit {
-    pub(crate) fn new() -> GroupCommit {
-        GroupCommit {
-            queue: Mutex::new(Queue {
-                next_ticket: 1,
-                ..Queue::default()
-            }),
-            committed: watch::channel(0).0,
+/// The committer: batches whatever is queued and writes it, until the engine is gone.
+async fn committer(engine: Weak<Inner>, mut queue: mpsc::UnboundedReceiver<Pending>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while let Ok(p) = queue.try_recv() {
+            batch.push(p);
+        }
+        let Some(inner) = engine.upgrade() else {
+            return;
+        };
+        let engine = Engine { inner };
+        let guard = engine.inner.store.writer_lock().await;
+        let outcome = engine
+            .write_batch(guard, &batch)
+            .await
+            .map_err(|e| (e.code(), e.message().to_owned()));
+        for p in batch {
+            let _ = p.done.send(outcome.clone());
         }
     }
 }
@@ -100,8 +107,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Queues a read's audit events (and deferred writes) and returns once they are
-    /// committed — by this task as the batch leader, or by another.
+    /// Hands a read's audit events (and deferred writes) to the committer and returns once
+    /// they are committed.
     pub(crate) async fn commit_read_events(
         &self,
         ctx: &RequestContext,
@@ -110,76 +117,51 @@ impl Engine {
         drafts: Vec<EventDraft>,
         deferred: Vec<Deferred>,
     ) -> Result<()> {
-        let gc = &self.inner.group_commit;
-        let mut rx = gc.committed.subscribe();
-        let ticket = {
-            let mut q = gc.queue.lock().expect("group commit queue");
-            let ticket = q.next_ticket;
-            q.next_ticket += 1;
-            q.pending.push(Pending {
-                ticket,
-                ctx: ctx.clone(),
-                now,
-                keys,
-                drafts,
-                deferred,
-            });
-            ticket
+        let (done, outcome) = oneshot::channel();
+        let pending = Pending {
+            ctx: ctx.clone(),
+            now,
+            keys,
+            drafts,
+            deferred,
+            done,
         };
-        loop {
-            if *rx.borrow_and_update() >= ticket {
-                return self.outcome(ticket);
-            }
-            tokio::select! {
-                biased;
-                changed = rx.changed() => {
-                    if changed.is_err() {
-                        return Err(Error::internal(std::io::Error::other("group commit closed")));
-                    }
-                }
-                guard = self.inner.store.writer_lock() => {
-                    if *rx.borrow() >= ticket {
-                        continue;
-                    }
-                    let batch = std::mem::take(&mut gc.queue.lock().expect("group commit queue").pending);
-                    if batch.is_empty() {
-                        continue;
-                    }
-                    // The batch is written by its own task: if this request goes away (its
-                    // client hung up), the others' events are still written and reported.
-                    let engine = self.clone();
-                    let _ = tokio::spawn(async move { engine.commit_batch(guard, batch).await }).await;
-                }
+        {
+            let mut queue = self
+                .inner
+                .group_commit
+                .queue
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let sent = match queue.as_ref() {
+                Some(sender) => match sender.send(pending) {
+                    Ok(()) => None,
+                    // The committer ended with its runtime: start another below.
+                    Err(mpsc::error::SendError(p)) => Some(p),
+                },
+                None => Some(pending),
+            };
+            if let Some(pending) = sent {
+                let (sender, receiver) = mpsc::unbounded_channel();
+                tokio::spawn(committer(Arc::downgrade(&self.inner), receiver));
+                // A fresh channel's receiver is alive: this send cannot fail.
+                let _ = sender.send(pending);
+                *queue = Some(sender);
             }
         }
+        self.committed(outcome).await
     }
 
-    /// Writes `batch`, records a failure for each of its tickets, and wakes the waiters.
-    async fn commit_batch(&self, guard: coffer_store::OwnedMutexGuard<()>, batch: Vec<Pending>) {
-        let gc = &self.inner.group_commit;
-        let last = batch.last().map_or(0, |p| p.ticket);
-        if let Err(e) = self.write_batch(guard, &batch).await {
-            let mut q = gc.queue.lock().expect("group commit queue");
-            for p in &batch {
-                q.failed
-                    .insert(p.ticket, (e.code(), e.message().to_owned()));
-            }
-        }
-        gc.committed.send_modify(|c| *c = (*c).max(last));
-    }
-
-    fn outcome(&self, ticket: u64) -> Result<()> {
-        let failed = self
-            .inner
-            .group_commit
-            .queue
-            .lock()
-            .expect("group commit queue")
-            .failed
-            .remove(&ticket);
-        match failed {
-            None => Ok(()),
-            Some((code, message)) => Err(Error::new(code, message)),
+    async fn committed(
+        &self,
+        outcome: oneshot::Receiver<std::result::Result<(), (ErrorCode, String)>>,
+    ) -> Result<()> {
+        match outcome.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err((code, message))) => Err(Error::new(code, message)),
+            Err(_) => Err(Error::internal(std::io::Error::other(
+                "the audit committer stopped",
+            ))),
         }
     }
 
@@ -188,6 +170,34 @@ impl Engine {
         guard: coffer_store::OwnedMutexGuard<()>,
         batch: &[Pending],
     ) -> Result<()> {
+        let events: Vec<audit::Queued<'_>> = batch
+            .iter()
+            .flat_map(|p| {
+                p.drafts.iter().map(|draft| audit::Queued {
+                    keys: &p.keys,
+                    ctx: &p.ctx,
+                    now: p.now,
+                    draft,
+                })
+            })
+            .collect();
+        if batch.iter().all(|p| p.deferred.is_empty())
+            && events.len() <= coffer_store::AUDIT_ROWS_PER_STATEMENT
+        {
+            // The usual batch is one INSERT, which SQLite runs as its own transaction:
+            // begin, append and a durable commit in one round trip to the connection.
+            let _writer = guard;
+            let mut conn = self
+                .inner
+                .store
+                .pool()
+                .acquire()
+                .await
+                .map_err(Error::internal)?;
+            let head = audit::append_batch(&mut conn, &events, self.cached_audit_head()).await?;
+            self.set_cached_audit_head(head);
+            return Ok(());
+        }
         let mut tx = self.inner.store.begin_write_locked(guard).await?;
         // Concurrent reads of one secret defer the same touch: write each once.
         let mut seen = std::collections::HashSet::new();
@@ -208,17 +218,6 @@ impl Engine {
                 }
             }
         }
-        let events: Vec<audit::Queued<'_>> = batch
-            .iter()
-            .flat_map(|p| {
-                p.drafts.iter().map(|draft| audit::Queued {
-                    keys: &p.keys,
-                    ctx: &p.ctx,
-                    now: p.now,
-                    draft,
-                })
-            })
-            .collect();
         let head = audit::append_batch(tx.conn(), &events, self.cached_audit_head()).await?;
         tx.commit().await?;
         if head.is_some() {

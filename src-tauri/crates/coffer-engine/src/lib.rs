@@ -276,7 +276,7 @@ impl Engine {
                 keyring: RwLock::new(keyring),
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
-                group_commit: GroupCommit::new(),
+                group_commit: GroupCommit::default(),
                 identity_cache: Default::default(),
                 generations: Default::default(),
                 read_cache: Default::default(),

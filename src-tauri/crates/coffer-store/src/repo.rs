@@ -800,11 +800,14 @@ pub async fn audit_head(c: &mut SqliteConnection) -> Result<Option<(i64, Vec<u8>
     )
 }
 
-/// Appends events in one statement per 50 rows (the caller computed seq and mac): a group
-/// commit of many reads costs a few statements instead of one per read.
+/// How many audit rows one INSERT statement carries: 500 rows of 18 columns stay well
+/// below SQLite's limit of 32,766 bound parameters.
+pub const AUDIT_ROWS_PER_STATEMENT: usize = 500;
+
+/// Appends events with one statement per [`AUDIT_ROWS_PER_STATEMENT`] rows (the caller
+/// computed seq and mac): a group commit of many reads costs one statement, not one per read.
 pub async fn insert_audit_batch(c: &mut SqliteConnection, rows: &[AuditRow]) -> Result<()> {
-    // 50 rows x 18 columns stays far below SQLite's limit on bound parameters.
-    for chunk in rows.chunks(50) {
+    for chunk in rows.chunks(AUDIT_ROWS_PER_STATEMENT) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO audit_events (seq, time, request_id, source, principal, access_key_id, \
              action, region, resource_arn, version_id, decision, reason, outcome, error_code, \
