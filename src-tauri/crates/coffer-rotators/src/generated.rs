@@ -7,8 +7,8 @@
 //!   PutSecretValue(token, [AWSPENDING]). A JSON object secret keeps every member and only
 //!   its `password` changes; any other text secret is replaced by the password.
 //! - setSecret: nothing to set.
-//! - testSecret: the AWSPENDING value is readable and, for a JSON secret, still an object
-//!   with a `password`.
+//! - testSecret: the AWSPENDING value is readable and, when the current value is a JSON
+//!   object, still an object with a `password`.
 //! - finishSecret: move AWSCURRENT to the token (AWSPREVIOUS follows), unless it is there.
 
 use async_trait::async_trait;
@@ -57,11 +57,9 @@ impl GeneratedValueRotator {
         }
     }
 
-    async fn create(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
-        if self.pending(event).await?.is_some() {
-            return Ok(());
-        }
-        let current = event
+    /// The AWSCURRENT value, if the secret has one.
+    async fn current(&self, event: &RotationEvent) -> Result<Option<SecretValue>, RotationFailure> {
+        let read = event
             .engine
             .get_secret_value(
                 &event.ctx,
@@ -72,11 +70,18 @@ impl GeneratedValueRotator {
                 },
             )
             .await;
-        let current = match current {
-            Ok(v) => Some(v.value),
-            Err(e) if e.code() == ErrorCode::ResourceNotFound => None,
-            Err(e) => return Err(e.into()),
-        };
+        match read {
+            Ok(v) => Ok(Some(v.value)),
+            Err(e) if e.code() == ErrorCode::ResourceNotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn create(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
+        if self.pending(event).await?.is_some() {
+            return Ok(());
+        }
+        let current = self.current(event).await?;
         let password = event
             .engine
             .get_random_password(&event.ctx, self.rules.clone())
@@ -120,27 +125,42 @@ impl GeneratedValueRotator {
     }
 
     async fn test(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
-        let Some(value) = self.pending(event).await? else {
+        let Some(pending) = self.pending(event).await? else {
             return Err(RotationFailure::new(
                 "InvalidSecret",
                 "The AWSPENDING version has no value: createSecret did not complete.",
             ));
         };
-        if let Some(text) = value.as_str() {
-            if text.trim_start().starts_with('{') {
-                let ok = serde_json::from_str::<serde_json::Value>(text)
-                    .ok()
-                    .and_then(|v| v.get("password").map(|p| p.is_string()))
-                    .unwrap_or(false);
-                if !ok {
-                    return Err(RotationFailure::new(
-                        "InvalidSecret",
-                        "The AWSPENDING value is not a JSON object with a password.",
-                    ));
-                }
-            }
-        }
+        let current = self.current(event).await?;
+        check_pending(current.as_ref(), &pending)
+    }
+}
+
+/// testSecret's check: when the current value is a JSON object, the new one must still be
+/// an object with a string `password` (createSecret changed only that member). Any other
+/// secret was replaced by a bare generated password, which may itself begin with `{`.
+fn check_pending(
+    current: Option<&SecretValue>,
+    pending: &SecretValue,
+) -> Result<(), RotationFailure> {
+    let is_object = |v: &SecretValue| {
+        v.as_str()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+            .filter(serde_json::Value::is_object)
+    };
+    if current.and_then(is_object).is_none() {
+        return Ok(());
+    }
+    let has_password = is_object(pending)
+        .and_then(|v| v.get("password").map(serde_json::Value::is_string))
+        .unwrap_or(false);
+    if has_password {
         Ok(())
+    } else {
+        Err(RotationFailure::new(
+            "InvalidSecret",
+            "The AWSPENDING value is not a JSON object with a password.",
+        ))
     }
 }
 
@@ -153,5 +173,27 @@ impl Rotator for GeneratedValueRotator {
             RotationStep::TestSecret => self.test(event).await,
             RotationStep::FinishSecret => crate::finish_secret(event).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bare generated password may begin with `{` (GetRandomPassword's punctuation): it
+    /// passes testSecret unless the secret it replaces was a JSON object.
+    #[test]
+    fn the_pending_value_is_checked_against_the_shape_of_the_current_one() {
+        let text = |s: &str| SecretValue::string(s);
+        let brace_password = text("{Zq8#x:7]pL!");
+        assert!(check_pending(Some(&text("initial")), &brace_password).is_ok());
+        assert!(check_pending(None, &brace_password).is_ok());
+        let json = text(r#"{"username":"app","password":"old"}"#);
+        assert!(check_pending(Some(&json), &brace_password).is_err());
+        assert!(check_pending(Some(&json), &text(r#"{"username":"app"}"#)).is_err());
+        assert!(check_pending(Some(&json), &text(r#"{"password":7}"#)).is_err());
+        assert!(
+            check_pending(Some(&json), &text(r#"{"username":"app","password":"new"}"#)).is_ok()
+        );
     }
 }
