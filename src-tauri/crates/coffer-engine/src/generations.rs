@@ -96,11 +96,11 @@ impl Engine {
         tokio::spawn(async move {
             let result = engine.read_generations().await;
             let reads = &engine.inner.generations;
-            {
-                let mut s = reads.state.lock().unwrap_or_else(|p| p.into_inner());
-                s.last = Some(result.map_err(|e| (e.code(), e.message().to_owned())));
-                s.running = false;
-            }
+            let mut s = reads.state.lock().unwrap_or_else(|p| p.into_inner());
+            s.last = Some(result.map_err(|e| (e.code(), e.message().to_owned())));
+            s.running = false;
+            // Published under the lock: a later read cannot start and finish before this
+            // one's number is out, so `finished` never goes back (a waiter would hang).
             reads.finished.send_replace(number);
         });
         number
