@@ -136,9 +136,10 @@ pub(crate) async fn append_batch(
     };
     let mut attempts = 0;
     loop {
-        let mut rows = chain(events, start);
-        match coffer_store::insert_audit_batch(conn, &rows).await {
-            Ok(()) => return Ok(rows.pop().map(|r| (r.seq, r.mac))),
+        let rows = chain(events, start);
+        let head = rows.last().map(|r| (r.seq, r.mac.clone()));
+        match coffer_store::insert_audit_batch(conn, rows).await {
+            Ok(()) => return Ok(head),
             Err(e) if e.is_unique_violation() && attempts < 3 => {
                 attempts += 1;
                 start = read_head(conn).await?;
@@ -483,13 +484,7 @@ impl Engine {
     /// pool, so the verification's own (uncommitted) event is not part of what it checks.
     async fn walk_audit_chain(&self) -> Result<ChainReport> {
         let keys = self.keyring()?;
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
+        let mut conn = self.inner.store.read_conn().await?;
         let mut expected_seq = 1i64;
         let mut prev_mac = GENESIS.to_vec();
         let mut checked = 0i64;
@@ -535,13 +530,7 @@ impl Engine {
                     )),
                 },
                 Some((anchor_seq, anchor_mac_hex)) => {
-                    let mut conn = self
-                        .inner
-                        .store
-                        .pool()
-                        .acquire()
-                        .await
-                        .map_err(Error::internal)?;
+                    let mut conn = self.inner.store.read_conn().await?;
                     let row = coffer_store::audit_chain_batch(&mut conn, anchor_seq - 1, 1).await?;
                     match row.first() {
                         Some(r) if r.seq == anchor_seq && hex(&r.mac) != anchor_mac_hex => {
@@ -585,13 +574,7 @@ impl Engine {
     /// Records the chain head outside the database (write temp, fsync, rename, fsync dir),
     /// so that deleting the newest events, or rolling the file back, is detectable.
     pub async fn write_audit_anchor(&self) -> Result<()> {
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
+        let mut conn = self.inner.store.read_conn().await?;
         let Some((seq, mac)) = coffer_store::audit_head(&mut conn).await? else {
             return Ok(());
         };

@@ -107,13 +107,6 @@ impl Engine {
     }
 
     async fn read_generations(&self) -> Result<Generations> {
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
-        Ok(coffer_store::generations(&mut conn).await?)
+        Ok(self.inner.store.generations().await?)
     }
 }

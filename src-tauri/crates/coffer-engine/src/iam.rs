@@ -886,13 +886,7 @@ impl Engine {
         if known.is_some_and(recent) {
             return Ok(());
         }
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
+        let mut conn = self.inner.store.read_conn().await?;
         let Some(key) = coffer_store::find_access_key(&mut conn, access_key_id).await? else {
             return Ok(());
         };

@@ -234,7 +234,7 @@ impl Engine {
             ),
         };
         let store = Store::open(path).await.map_err(unreadable)?;
-        let mut conn = store.pool().acquire().await.map_err(Error::internal)?;
+        let mut conn = store.read_conn().await?;
         let meta = coffer_store::load_meta(&mut conn)
             .await
             .map_err(unreadable)?
@@ -418,13 +418,7 @@ impl Engine {
     }
 
     async fn load_meta(&self) -> Result<MetaRow> {
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
+        let mut conn = self.inner.store.read_conn().await?;
         coffer_store::load_meta(&mut conn)
             .await?
             .ok_or_else(|| Error::new(ErrorCode::StoreCorrupt, "The store has no meta row."))

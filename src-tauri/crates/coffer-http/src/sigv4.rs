@@ -112,6 +112,8 @@ pub struct Authorization {
     signature: [u8; 32],
     /// The request time (`X-Amz-Date`, else `Date`).
     time: DateTime<Utc>,
+    /// `time` as the string to sign writes it (`yyyymmddThhmmssZ`).
+    amz_time: String,
 }
 
 /// Parses and checks an `Authorization` header for `service` (`secretsmanager` on the wire).
@@ -197,7 +199,8 @@ pub fn parse(req: &Request<'_>, service: &str) -> Result<Authorization, SigV4Err
     if akid.is_empty() {
         return Err(incomplete("Credential requires an access key id."));
     }
-    let request_date = time.format("%Y%m%d").to_string();
+    let amz_time = basic_iso8601(&time);
+    let request_date = &amz_time[..8];
     if date != request_date {
         return Err(SigV4Error::InvalidSignature(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{request_date}', from '{time_text}'."
@@ -278,6 +281,7 @@ pub fn parse(req: &Request<'_>, service: &str) -> Result<Authorization, SigV4Err
         signed_headers,
         signature,
         time,
+        amz_time,
     })
 }
 
@@ -380,7 +384,7 @@ impl Authorization {
     /// The string to sign for `req`.
     pub fn string_to_sign(&self, req: &Request<'_>) -> String {
         string_to_sign(
-            &self.time.format("%Y%m%dT%H%M%SZ").to_string(),
+            &self.amz_time,
             &self.credential_scope(),
             &self.canonical_request(req),
         )
@@ -402,7 +406,7 @@ impl Authorization {
             }
         }
         let sts = string_to_sign(
-            &self.time.format("%Y%m%dT%H%M%SZ").to_string(),
+            &self.amz_time,
             &self.credential_scope(),
             &canonical_request(req, &self.signed_headers, &body_hash),
         );
@@ -414,6 +418,21 @@ impl Authorization {
             Err(SigV4Error::mismatch())
         }
     }
+}
+
+/// `yyyymmddThhmmssZ`, the ISO 8601 basic format SigV4 signs (formatted field by field:
+/// a strftime pattern is parsed again on every call, and this runs on every request).
+fn basic_iso8601(t: &DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// Lowercase hex SHA-256.

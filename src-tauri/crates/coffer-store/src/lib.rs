@@ -8,7 +8,11 @@
 //! `coffer-crypto`, and the rules of secrets, versions and labels live in `coffer-engine`.
 //! Every change goes through a [`WriteTx`]: one `BEGIN IMMEDIATE` transaction taken under an
 //! in-process writer lock, so a multi-row change (a label move plus its audit event) is
-//! atomic and writers never dead-lock on a lock upgrade.
+//! atomic and writers never dead-lock on a lock upgrade. The writer lock guards one
+//! dedicated writer connection: SQLite drops a connection's page cache whenever another
+//! connection has committed since its last transaction, so if writes went to whichever
+//! pooled connection was free, every commit would first re-read the b-tree pages it
+//! appends to; the one writer keeps them cached.
 
 mod iam_repo;
 mod repo;
@@ -24,6 +28,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::Mutex;
@@ -77,6 +82,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// One connection, used only under `writer`.
+    write_pool: SqlitePool,
+    /// One connection for the generation counters alone (see [`Store::generations`]).
+    counter_pool: SqlitePool,
     writer: Arc<Mutex<()>>,
     path: PathBuf,
 }
@@ -105,6 +114,20 @@ impl WriteTx {
     pub async fn rollback(self) -> Result<()> {
         self.tx.rollback().await?;
         Ok(())
+    }
+}
+
+/// The writer connection outside a transaction, held under the writer lock: each
+/// statement on it commits by itself (one round trip for a one-statement change).
+pub struct WriteConn {
+    conn: PoolConnection<Sqlite>,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl WriteConn {
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.conn
     }
 }
 
@@ -137,11 +160,25 @@ impl Store {
             .max_connections(8)
             .min_connections(1)
             .test_before_acquire(false)
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
+        // The writer and the counter connections live as long as the store, so their page
+        // caches do too.
+        let single = || {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .test_before_acquire(false)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        };
+        let write_pool = single().connect_with(opts.clone()).await?;
+        let counter_pool = single().connect_with(opts).await?;
         Ok(Store {
             pool,
+            write_pool,
+            counter_pool,
             writer: Arc::new(Mutex::new(())),
             path: path.to_path_buf(),
         })
@@ -157,12 +194,27 @@ impl Store {
         &self.pool
     }
 
+    /// A pooled connection for reads outside a transaction (each statement sees the last
+    /// committed state).
+    pub async fn read_conn(&self) -> Result<PoolConnection<Sqlite>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Reads the generation counters ([`generations`]) on their own connection. Every
+    /// commit makes SQLite drop the page cache of each connection that reads next; API
+    /// requests read the counters far more often than anything else, and on one connection
+    /// only the first read after a commit re-reads their pages, not one read per pooled
+    /// connection.
+    pub async fn generations(&self) -> Result<Generations> {
+        let mut conn = self.counter_pool.acquire().await?;
+        generations(&mut conn).await
+    }
+
     /// Starts a write transaction. Writers in this process queue on a lock; writers in
     /// other processes wait on SQLite's busy timeout.
     pub async fn begin_write(&self) -> Result<WriteTx> {
         let guard = self.writer.clone().lock_owned().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _guard: guard })
+        self.begin_write_locked(guard).await
     }
 
     /// Waits for the in-process writer lock without starting a transaction (group commit:
@@ -173,8 +225,17 @@ impl Store {
 
     /// Starts a write transaction under a writer lock already held.
     pub async fn begin_write_locked(&self, guard: OwnedMutexGuard<()>) -> Result<WriteTx> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = self.write_pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// The writer connection under a writer lock already held, outside a transaction.
+    pub async fn write_conn_locked(&self, guard: OwnedMutexGuard<()>) -> Result<WriteConn> {
+        let conn = self.write_pool.acquire().await?;
+        Ok(WriteConn {
+            conn,
+            _guard: guard,
+        })
     }
 
     /// Starts a read transaction: one consistent snapshot for several statements, without
@@ -191,8 +252,10 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
-    /// Closes the pool, checkpointing the WAL.
+    /// Closes the connections; the last one to close checkpoints the WAL.
     pub async fn close(&self) {
+        self.write_pool.close().await;
+        self.counter_pool.close().await;
         self.pool.close().await;
     }
 }

@@ -806,32 +806,34 @@ pub const AUDIT_ROWS_PER_STATEMENT: usize = 500;
 
 /// Appends events with one statement per [`AUDIT_ROWS_PER_STATEMENT`] rows (the caller
 /// computed seq and mac): a group commit of many reads costs one statement, not one per read.
-pub async fn insert_audit_batch(c: &mut SqliteConnection, rows: &[AuditRow]) -> Result<()> {
-    for chunk in rows.chunks(AUDIT_ROWS_PER_STATEMENT) {
+/// The rows are taken by value so that their strings are bound without a copy.
+pub async fn insert_audit_batch(c: &mut SqliteConnection, rows: Vec<AuditRow>) -> Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO audit_events (seq, time, request_id, source, principal, access_key_id, \
              action, region, resource_arn, version_id, decision, reason, outcome, error_code, \
              client_addr, details, prev_mac, mac) ",
         );
-        q.push_values(chunk, |mut b, e| {
+        q.push_values(rows.by_ref().take(AUDIT_ROWS_PER_STATEMENT), |mut b, e| {
             b.push_bind(e.seq)
                 .push_bind(e.time)
-                .push_bind(&e.request_id)
-                .push_bind(&e.source)
-                .push_bind(&e.principal)
-                .push_bind(&e.access_key_id)
-                .push_bind(&e.action)
-                .push_bind(&e.region)
-                .push_bind(&e.resource_arn)
-                .push_bind(&e.version_id)
-                .push_bind(&e.decision)
-                .push_bind(&e.reason)
-                .push_bind(&e.outcome)
-                .push_bind(&e.error_code)
-                .push_bind(&e.client_addr)
-                .push_bind(&e.details)
-                .push_bind(&e.prev_mac)
-                .push_bind(&e.mac);
+                .push_bind(e.request_id)
+                .push_bind(e.source)
+                .push_bind(e.principal)
+                .push_bind(e.access_key_id)
+                .push_bind(e.action)
+                .push_bind(e.region)
+                .push_bind(e.resource_arn)
+                .push_bind(e.version_id)
+                .push_bind(e.decision)
+                .push_bind(e.reason)
+                .push_bind(e.outcome)
+                .push_bind(e.error_code)
+                .push_bind(e.client_addr)
+                .push_bind(e.details)
+                .push_bind(e.prev_mac)
+                .push_bind(e.mac);
         });
         q.build().execute(&mut *c).await?;
     }

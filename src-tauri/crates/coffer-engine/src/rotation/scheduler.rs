@@ -112,13 +112,7 @@ impl Engine {
         let now = self.now().timestamp_millis();
         loop {
             let due = {
-                let mut conn = self
-                    .inner
-                    .store
-                    .pool()
-                    .acquire()
-                    .await
-                    .map_err(crate::error::Error::internal)?;
+                let mut conn = self.inner.store.read_conn().await?;
                 coffer_store::due_rotations(&mut conn, now, BATCH).await?
             };
             let mut started = 0;
@@ -135,13 +129,7 @@ impl Engine {
             }
         }
         let jobs = {
-            let mut conn = self
-                .inner
-                .store
-                .pool()
-                .acquire()
-                .await
-                .map_err(crate::error::Error::internal)?;
+            let mut conn = self.inner.store.read_conn().await?;
             coffer_store::due_rotation_jobs(&mut conn, now, BATCH).await?
         };
         for job in jobs {
@@ -161,13 +149,7 @@ impl Engine {
     /// The earliest time anything rotation-related is due: a window start, or a job's
     /// retry (or the end of another process's lease on it).
     pub async fn next_rotation_wake(&self) -> Result<Option<i64>> {
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::error::Error::internal)?;
+        let mut conn = self.inner.store.read_conn().await?;
         let config = coffer_store::next_due_rotation(&mut conn)
             .await?
             .and_then(|c| c.next_rotation_at);

@@ -232,13 +232,7 @@ impl Engine {
             .region
             .clone()
             .unwrap_or_else(|| self.default_region().to_owned());
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
+        let mut conn = self.inner.store.read_conn().await?;
         let secret = if secret_id.starts_with("arn:") {
             coffer_store::find_secret_by_arn(&mut conn, secret_id).await?
         } else {
