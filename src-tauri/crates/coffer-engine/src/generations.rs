@@ -6,7 +6,9 @@
 //! thread. So concurrent requests share one read: a request waits for a read that *starts
 //! after it arrived* — the one in flight may predate a change the request must see — and
 //! takes that read's counters. Whoever finds no read in flight starts one; it runs in its
-//! own task, so a request that goes away (its client hung up) strands nobody.
+//! own task, so a request that goes away (its client hung up) strands nobody. That task
+//! first yields to the tasks ready to run, so that the requests already under way can
+//! join the read before its statement is sent (until then, joining it is still exact).
 
 use std::sync::Mutex;
 
@@ -22,6 +24,9 @@ struct State {
     started: u64,
     /// True while read number `started` runs.
     running: bool,
+    /// True once that read's statement has been sent: a request arriving later needs the
+    /// next read.
+    sent: bool,
     /// The latest finished read's result.
     last: Option<std::result::Result<Generations, (ErrorCode, String)>>,
 }
@@ -57,7 +62,7 @@ impl Engine {
         let need = {
             let mut s = reads.state.lock().unwrap_or_else(|p| p.into_inner());
             if s.running {
-                s.started + 1
+                s.started + u64::from(s.sent)
             } else {
                 self.start_generation_read(&mut s)
             }
@@ -91,11 +96,14 @@ impl Engine {
     fn start_generation_read(&self, s: &mut State) -> u64 {
         s.started += 1;
         s.running = true;
+        s.sent = false;
         let number = s.started;
         let engine = self.clone();
         tokio::spawn(async move {
-            let result = engine.read_generations().await;
+            tokio::task::yield_now().await;
             let reads = &engine.inner.generations;
+            reads.state.lock().unwrap_or_else(|p| p.into_inner()).sent = true;
+            let result = engine.read_generations().await;
             let mut s = reads.state.lock().unwrap_or_else(|p| p.into_inner());
             s.last = Some(result.map_err(|e| (e.code(), e.message().to_owned())));
             s.running = false;
