@@ -91,7 +91,9 @@ class AppScenarioTest(unittest.TestCase):
         app.click(app.by_role("menuitem", "Move AWSCURRENT here", exact=True))
         confirm = app.by_role(
             "alertdialog", f"Move AWSCURRENT from {second[:8]} to {first[:8]}?")
-        self.assertIn(f"AWSPREVIOUS will move from {first[:8]} to {second[:8]}.", confirm.text)
+        # The dialog is found by its name as it opens; its body may not be rendered yet.
+        summary = f"AWSPREVIOUS will move from {first[:8]} to {second[:8]}."
+        wait_until(lambda: summary in confirm.text, what="the label move summary")
         app.screenshot("app-07-confirm-roll-back")
         app.click(app.by_role("button", "Move AWSCURRENT", exact=True))
         app.wait_for_text(f"AWSCURRENT is now on {first[:8]}")
