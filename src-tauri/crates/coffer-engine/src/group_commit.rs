@@ -77,27 +77,18 @@ async fn committer(engine: Weak<Inner>, mut queue: mpsc::UnboundedReceiver<Pendi
     }
 }
 
-/// How many times the committer lets the runtime run other tasks before it commits.
-const GATHER_ROUNDS: usize = 1;
-
-/// Adds what other reads queue while the tasks that are ready to run get a turn: each
+/// Adds what other reads queue while the tasks that are ready to run get one turn: each
 /// commit costs an fsync and rewrites the b-tree pages it touches however few events it
 /// holds, so under load a commit that waits one scheduling round for the reads already
 /// running carries many events instead of a few. When nothing else is ready, yielding
 /// returns at once, and an idle read pays nothing.
 async fn gather(queue: &mut mpsc::UnboundedReceiver<Pending>, batch: &mut Vec<Pending>) {
-    for _ in 0..GATHER_ROUNDS {
-        while let Ok(p) = queue.try_recv() {
-            batch.push(p);
-        }
-        let before = batch.len();
-        tokio::task::yield_now().await;
-        while let Ok(p) = queue.try_recv() {
-            batch.push(p);
-        }
-        if batch.len() == before {
-            return;
-        }
+    while let Ok(p) = queue.try_recv() {
+        batch.push(p);
+    }
+    tokio::task::yield_now().await;
+    while let Ok(p) = queue.try_recv() {
+        batch.push(p);
     }
 }
 

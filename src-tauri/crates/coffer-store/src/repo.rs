@@ -810,11 +810,9 @@ pub const AUDIT_ROWS_PER_STATEMENT: usize = 500;
 pub async fn insert_audit_batch(c: &mut SqliteConnection, rows: Vec<AuditRow>) -> Result<()> {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO audit_events (seq, time, request_id, source, principal, access_key_id, \
-             action, region, resource_arn, version_id, decision, reason, outcome, error_code, \
-             client_addr, details, prev_mac, mac) ",
-        );
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+            "INSERT INTO audit_events ({AUDIT_COLUMNS}) "
+        ));
         q.push_values(rows.by_ref().take(AUDIT_ROWS_PER_STATEMENT), |mut b, e| {
             b.push_bind(e.seq)
                 .push_bind(e.time)
