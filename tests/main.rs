@@ -19,6 +19,7 @@ mod engine_support;
 // -- safety modules --
 mod canary;
 mod crash;
+mod store_wal;
 mod tamper;
 
 // CLI and API.

@@ -12,12 +12,15 @@
 //! dedicated writer connection: SQLite drops a connection's page cache whenever another
 //! connection has committed since its last transaction, so if writes went to whichever
 //! pooled connection was free, every commit would first re-read the b-tree pages it
-//! appends to; the one writer keeps them cached.
+//! appends to; the one writer keeps them cached. The WAL is copied into the database file
+//! by a background task, not by the commits (see `checkpoint`).
 
+mod checkpoint;
 mod iam_repo;
 mod repo;
 mod rotation_repo;
 
+pub use checkpoint::WAL_RESTART_PAGES;
 pub use iam_repo::*;
 pub use repo::*;
 pub use rotation_repo::*;
@@ -87,6 +90,7 @@ pub struct Store {
     /// One connection for the generation counters alone (see [`Store::generations`]).
     counter_pool: SqlitePool,
     writer: Arc<Mutex<()>>,
+    checkpointer: Arc<checkpoint::Checkpointer>,
     path: PathBuf,
 }
 
@@ -173,13 +177,22 @@ impl Store {
                 .idle_timeout(None)
                 .max_lifetime(None)
         };
-        let write_pool = single().connect_with(opts.clone()).await?;
-        let counter_pool = single().connect_with(opts).await?;
+        // The writer's commits never copy the WAL into the database file: the
+        // checkpointer does, in the background.
+        let write_pool = single()
+            .connect_with(opts.clone().pragma("wal_autocheckpoint", "0"))
+            .await?;
+        let counter_pool = single().connect_with(opts.clone()).await?;
+        let checkpoint_pool = single().connect_with(opts).await?;
+        let writer = Arc::new(Mutex::new(()));
+        let checkpointer =
+            checkpoint::Checkpointer::new(checkpoint_pool, &writer, path.to_path_buf());
         Ok(Store {
             pool,
             write_pool,
             counter_pool,
-            writer: Arc::new(Mutex::new(())),
+            writer,
+            checkpointer: Arc::new(checkpointer),
             path: path.to_path_buf(),
         })
     }
@@ -226,12 +239,14 @@ impl Store {
     /// Starts a write transaction under a writer lock already held.
     pub async fn begin_write_locked(&self, guard: OwnedMutexGuard<()>) -> Result<WriteTx> {
         let tx = self.write_pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.checkpointer.soon();
         Ok(WriteTx { tx, _guard: guard })
     }
 
     /// The writer connection under a writer lock already held, outside a transaction.
     pub async fn write_conn_locked(&self, guard: OwnedMutexGuard<()>) -> Result<WriteConn> {
         let conn = self.write_pool.acquire().await?;
+        self.checkpointer.soon();
         Ok(WriteConn {
             conn,
             _guard: guard,
@@ -255,6 +270,7 @@ impl Store {
     /// Closes the connections; the last one to close checkpoints the WAL.
     pub async fn close(&self) {
         self.write_pool.close().await;
+        self.checkpointer.close().await;
         self.counter_pool.close().await;
         self.pool.close().await;
     }
