@@ -3,15 +3,17 @@
 //! with an endpoint URL and an access key) read their secrets while the app is open.
 //!
 //! It listens only where the person says in Settings, and only on a loopback address:
-//! serving other machines needs TLS, which is `coffer serve --tls`'s job. Locking the UI does
+//! serving other machines needs TLS, which is `coffer serve --tls`'s job. On request it also
+//! serves the Secrets Manager Agent protocol, as the account root or as a user or role the
+//! person picks, with the token file `coffer serve --agent` uses (`<store>.agent-token`). Locking the UI does
 //! not stop it (the engine keeps serving, as it does for the scheduler); sealing makes every
 //! request fail with StoreSealedException; closing the app stops it first. While it runs,
 //! custom rotators get its endpoint and per-step credentials.
 
 use std::net::SocketAddr;
 
-use coffer_api::app::{ApiStatus, AppError, AppResult};
-use coffer_engine::Engine;
+use coffer_api::app::{ApiStatus, AppError, AppResult, StartApiRequest};
+use coffer_engine::{Engine, PrincipalKind, RequestContext};
 use tokio::sync::{Mutex, oneshot};
 use tokio::task::JoinHandle;
 
@@ -24,6 +26,8 @@ pub struct ApiListener {
 #[derive(Debug)]
 struct Running {
     endpoint: String,
+    /// The agent protocol's token file, when it is served.
+    agent_token_file: Option<String>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
@@ -39,12 +43,19 @@ impl ApiListener {
         ApiStatus {
             running: running.is_some(),
             endpoint: running.as_ref().map(|r| r.endpoint.clone()),
-            agent_token_file: None,
+            agent_token_file: running.as_ref().and_then(|r| r.agent_token_file.clone()),
         }
     }
 
-    /// Starts listening on `listen` (`host:port`, a loopback IP; port 0 picks a free one).
-    pub async fn start(&self, engine: &Engine, listen: &str) -> AppResult<ApiStatus> {
+    /// Starts listening on `req.listen` (`host:port`, a loopback IP; port 0 picks a free one),
+    /// with the agent protocol when `req.agent` is set.
+    pub async fn start(
+        &self,
+        engine: &Engine,
+        ctx: &RequestContext,
+        req: &StartApiRequest,
+    ) -> AppResult<ApiStatus> {
+        let listen = req.listen.as_str();
         {
             let mut running = self.running.lock().await;
             if let Some(r) = running.as_ref() {
@@ -66,8 +77,27 @@ impl ApiListener {
                     "The app serves the API on this computer only (127.0.0.1 or ::1), not on {addr}. To serve other machines, run `coffer serve --tls`."
                 )));
             }
+            let (agent_token, agent_principal, agent_token_file) = if req.agent {
+                let principal =
+                    agent_principal(engine, ctx, req.agent_principal.as_deref()).await?;
+                let path = coffer_http::agent::token_path(&engine.store_path());
+                let token = coffer_http::agent::load_or_create_token(&path).map_err(|e| {
+                    AppError::new(
+                        "AgentTokenFailed",
+                        format!(
+                            "Could not read or write the agent token file {}: {e}. Check that its folder is writable.",
+                            path.display()
+                        ),
+                    )
+                })?;
+                (Some(token), principal, Some(path.display().to_string()))
+            } else {
+                (None, None, None)
+            };
             let config = coffer_http::ServerConfig {
                 listen: addr,
+                agent_token,
+                agent_principal,
                 ..Default::default()
             };
             let server = coffer_http::Server::bind(engine.clone(), config)
@@ -90,6 +120,7 @@ impl ApiListener {
             engine.set_api_endpoint(Some(endpoint.clone()));
             *running = Some(Running {
                 endpoint,
+                agent_token_file,
                 stop,
                 task,
             });
@@ -109,4 +140,28 @@ impl ApiListener {
         }
         self.status().await
     }
+}
+
+/// The principal agent requests act as: `None` (the account root) when none is named,
+/// else the ARN of an existing user or role.
+async fn agent_principal(
+    engine: &Engine,
+    ctx: &RequestContext,
+    arn: Option<&str>,
+) -> AppResult<Option<String>> {
+    let Some(arn) = arn.map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(None);
+    };
+    for kind in [PrincipalKind::User, PrincipalKind::Role] {
+        let principals = engine
+            .list_principals(ctx, kind)
+            .await
+            .map_err(AppError::from)?;
+        if principals.iter().any(|p| p.arn == arn) {
+            return Ok(Some(arn.to_owned()));
+        }
+    }
+    Err(invalid(format!(
+        "{arn} is not a user or role of this store: agent requests act as the account root or as a user or role listed on the Access screen."
+    )))
 }

@@ -536,7 +536,7 @@ pub async fn get_api_status(state: State<'_, AppState>) -> AppResult<ApiStatus> 
 #[tauri::command]
 #[specta::specta]
 pub async fn start_api(state: State<'_, AppState>, req: StartApiRequest) -> AppResult<ApiStatus> {
-    state.start_api(&req.listen).await
+    state.start_api(&req).await
 }
 
 /// Stops the API listener.

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use coffer_api::app::{self, ApiStatus, AppError, AppResult, StoreStatus};
+use coffer_api::app::{self, ApiStatus, AppError, AppResult, StartApiRequest, StoreStatus};
 use coffer_engine::rotation::{Scheduler, SchedulerHandle};
 use coffer_engine::{Engine, RequestContext, Source};
 use tokio::sync::Mutex;
@@ -159,10 +159,10 @@ impl AppState {
         self.api.status().await
     }
 
-    /// Starts the API on `listen` over the open engine.
-    pub async fn start_api(&self, listen: &str) -> AppResult<ApiStatus> {
+    /// Starts the API over the open engine.
+    pub async fn start_api(&self, req: &StartApiRequest) -> AppResult<ApiStatus> {
         let engine = self.open_engine().await?;
-        self.api.start(&engine, listen).await
+        self.api.start(&engine, &Self::context(), req).await
     }
 
     /// Stops the API.

@@ -41,6 +41,18 @@ fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
         .expect("the mock window builds")
 }
 
+/// The app with its main window and a new store in `dir`.
+fn app_with_store(dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = app(dir);
+    let w = window(&app, "main");
+    ok(
+        &w,
+        "create_store",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    (app, w)
+}
+
 /// Invokes `cmd` from `w` as the webview would; `Err` carries the rejection value.
 fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
@@ -350,17 +362,17 @@ fn store_create_lock_unlock_seal_round_trip() {
     tauri::async_runtime::block_on(app.state::<AppState>().close());
 }
 
-/// One unsigned JSON 1.1 request over a fresh connection: the status line and the body.
-fn unsigned_request(endpoint: &str) -> std::io::Result<(String, String)> {
+/// One HTTP/1.1 request over a fresh connection to `endpoint`: `request` gets the
+/// authority (for `Host`) and returns the whole request. The status line and the body.
+fn raw_request(
+    endpoint: &str,
+    request: impl FnOnce(&str) -> String,
+) -> std::io::Result<(String, String)> {
     use std::io::{Read, Write};
     let authority = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(authority)?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(20)))?;
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: {authority}\r\nX-Amz-Target: secretsmanager.ListSecrets\r\n\
-         Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-    )?;
+    stream.write_all(request(authority).as_bytes())?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
@@ -370,19 +382,23 @@ fn unsigned_request(endpoint: &str) -> std::io::Result<(String, String)> {
     ))
 }
 
+/// One unsigned JSON 1.1 request: the status line and the body.
+fn unsigned_request(endpoint: &str) -> std::io::Result<(String, String)> {
+    raw_request(endpoint, |authority| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: {authority}\r\nX-Amz-Target: secretsmanager.ListSecrets\r\n\
+             Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        )
+    })
+}
+
 /// Settings → API: the app serves the AWS API over its own store on a loopback address
 /// (a request reaches the SigV4 check and gets AWS's JSON error), refuses other addresses
 /// with what to do instead, and stops on request.
 #[test]
 fn the_api_listener_serves_the_store_on_loopback_only() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(dir.path());
-    let w = window(&app, "main");
-    ok(
-        &w,
-        "create_store",
-        json!({"req": {"password": "correct horse battery staple"}}),
-    );
+    let (_app, w) = app_with_store(dir.path());
     let st = ok(&w, "get_api_status", json!({}));
     assert_eq!(st["running"], json!(false), "{st}");
     for (listen, says) in [
@@ -424,6 +440,102 @@ fn the_api_listener_serves_the_store_on_loopback_only() {
         unsigned_request(&endpoint).is_err(),
         "still listening after stop"
     );
+}
+
+/// `GET /secretsmanager/get?secretId=…` on the app's listener, with the agent token when
+/// given: the status line and the body.
+fn agent_get(endpoint: &str, secret_id: &str, token: Option<&str>) -> (String, String) {
+    let token = token
+        .map(|t| format!("X-Aws-Parameters-Secrets-Token: {t}\r\n"))
+        .unwrap_or_default();
+    raw_request(endpoint, |authority| {
+        format!(
+            "GET /secretsmanager/get?secretId={secret_id} HTTP/1.1\r\nHost: {authority}\r\n\
+             {token}Connection: close\r\n\r\n"
+        )
+    })
+    .expect("the listener answers")
+}
+
+/// Settings → API with the agent protocol: the token file beside the store (mode 0600), a
+/// read answered with GetSecretValue's JSON as the account root, the same read as a user
+/// without a policy refused by authorization, and a principal that is no user or role
+/// refused with what to do.
+#[test]
+fn the_api_listener_serves_the_agent_protocol_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app_with_store(dir.path());
+    ok(
+        &w,
+        "create_secret",
+        json!({"req": {"name": "app/db", "secretString": "agent-read-value"}}),
+    );
+    let e = invoke(
+        &w,
+        "start_api",
+        json!({"req": {"listen": "127.0.0.1:0", "agent": true,
+                        "agentPrincipal": "arn:aws:iam::123456789012:user/nobody"}}),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], json!("InvalidParameterException"), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Access screen"),
+        "{e}"
+    );
+
+    let st = ok(
+        &w,
+        "start_api",
+        json!({"req": {"listen": "127.0.0.1:0", "agent": true}}),
+    );
+    let endpoint = st["endpoint"].as_str().expect("an endpoint").to_owned();
+    let file = st["agentTokenFile"]
+        .as_str()
+        .expect("a token file")
+        .to_owned();
+    assert_eq!(
+        file,
+        dir.path()
+            .join("coffer.db.agent-token")
+            .display()
+            .to_string()
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+    }
+    let token = std::fs::read_to_string(&file).unwrap().trim().to_owned();
+    let (status, body) = agent_get(&endpoint, "app/db", Some(&token));
+    assert!(status.contains(" 200 "), "{status}\n{body}");
+    let value: Value = serde_json::from_str(&body).expect("GetSecretValue's JSON");
+    assert_eq!(value["SecretString"], json!("agent-read-value"), "{body}");
+    assert_eq!(value["Name"], json!("app/db"), "{body}");
+    let (status, _) = agent_get(&endpoint, "app/db", None);
+    assert!(status.contains(" 403 "), "{status}");
+    ok(&w, "stop_api", json!({}));
+
+    let user = ok(
+        &w,
+        "create_principal",
+        json!({"req": {"kind": "user", "name": "agent-reader"}}),
+    );
+    let arn = user["arn"].as_str().expect("an ARN").to_owned();
+    let st = ok(
+        &w,
+        "start_api",
+        json!({"req": {"listen": "127.0.0.1:0", "agent": true, "agentPrincipal": arn}}),
+    );
+    let endpoint = st["endpoint"].as_str().unwrap().to_owned();
+    // The same file, the same token: applications keep theirs across restarts.
+    assert_eq!(st["agentTokenFile"], json!(file));
+    let (status, body) = agent_get(&endpoint, "app/db", Some(&token));
+    assert!(!status.contains(" 200 "), "{status}\n{body}");
+    assert!(body.contains("AccessDeniedException"), "{status}\n{body}");
+    ok(&w, "stop_api", json!({}));
 }
 
 #[test]

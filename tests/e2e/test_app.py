@@ -16,6 +16,8 @@ import os
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
@@ -154,11 +156,14 @@ class AppScenarioTest(unittest.TestCase):
         self.assertFalse(status["data"]["locked"], status)
         app.screenshot("app-13-unlocked")
 
-        # 9. Settings → API listener: start it, read the secret through it with boto3 (the
-        # value is the rolled-back AWSCURRENT), stop it.
+        # 9. Settings → API listener with the agent protocol: start it, read the secret
+        # through it with boto3 and with the agent's GET and token file (the value is the
+        # rolled-back AWSCURRENT), stop it.
         app.click(app.by_role("link", "Settings", exact=True))
         listen = f"127.0.0.1:{free_port()}"
         app.type(app.by_label("Listen address"), listen)
+        app.click(app.by_label("Also serve the Secrets Manager Agent protocol"))
+        app.by_label("Agent requests act as")
         app.click(app.by_role("button", "Start API", exact=True))
         endpoint = app.by_label("Endpoint")
         wait_until(lambda: endpoint.get_attribute("textContent") == f"http://{listen}")
@@ -177,6 +182,15 @@ class AppScenarioTest(unittest.TestCase):
             config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
         )
         value = json.loads(client.get_secret_value(SecretId=NAME)["SecretString"])
+        self.assertEqual(value["password"], "first-pass-111", value)
+        token_file = app.invoke("get_api_status")["data"]["agentTokenFile"]
+        self.assertIn(token_file, app.by_label("Agent protocol example").get_attribute("textContent"))
+        agent = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        request = urllib.request.Request(
+            f"http://{listen}/secretsmanager/get?secretId={urllib.parse.quote(NAME)}",
+            headers={"X-Aws-Parameters-Secrets-Token": Path(token_file).read_text().strip()})
+        with agent.open(request, timeout=30) as resp:
+            value = json.loads(json.loads(resp.read())["SecretString"])
         self.assertEqual(value["password"], "first-pass-111", value)
         app.click(app.by_role("button", "Stop API", exact=True))
         app.by_role("button", "Start API", exact=True)

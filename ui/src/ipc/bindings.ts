@@ -909,6 +909,10 @@ export type SortOrder =
 export type StartApiRequest = {
 	/**  `host:port` to listen on. */
 	listen: string,
+	/**  Also serve the Secrets Manager Agent protocol, with the token in `<store>.agent-token`. */
+	agent?: boolean,
+	/**  The user or role ARN agent requests act as; `None` means the account root. */
+	agentPrincipal?: string | null,
 };
 
 /**  What the UI needs to pick its first screen (create, unlock, or the app). */

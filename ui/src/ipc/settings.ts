@@ -8,8 +8,16 @@ export type { ApiStatus } from "./bindings";
 
 export const getApiStatus = (): Promise<ApiStatus> => unwrap(commands.getApiStatus());
 
-/** Starts listening on `listen` (`127.0.0.1:4566`); off-loopback addresses get TLS. */
-export const startApi = (listen: string): Promise<ApiStatus> =>
-  unwrap(commands.startApi({ listen }));
+/** What the listener serves besides the AWS API: the Secrets Manager Agent protocol, acting
+ * as the account root (`principal` null) or as a user or role ARN. */
+export type AgentOption = { principal: string | null } | null;
+
+/** Starts listening on `listen` (a loopback `host:port`, e.g. `127.0.0.1:4599`). */
+export const startApi = (listen: string, agent: AgentOption = null): Promise<ApiStatus> =>
+  unwrap(
+    commands.startApi(
+      agent ? { listen, agent: true, agentPrincipal: agent.principal } : { listen, agent: false },
+    ),
+  );
 
 export const stopApi = (): Promise<ApiStatus> => unwrap(commands.stopApi());

@@ -1800,38 +1800,6 @@ fn beside_store(engine: &Engine, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// The agent token the store generates: read it, or make it (random, mode 0600).
-fn agent_token(path: &PathBuf) -> Result<coffer_engine::SecretBytes> {
-    if let Ok(text) = std::fs::read_to_string(path) {
-        let token = text.trim().to_owned();
-        if token.len() >= 16 {
-            return Ok(coffer_engine::SecretBytes::from(token));
-        }
-    }
-    let rules = coffer_engine::password::PasswordRules {
-        length: 48,
-        exclude_punctuation: true,
-        ..Default::default()
-    };
-    let token = coffer_engine::password::random_password(&rules)
-        .map_err(|e| anyhow!("cannot make an agent token: {e}"))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    use std::io::Write;
-    let mut f = options
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    f.write_all(token.expose())?;
-    f.write_all(b"\n")?;
-    f.sync_all()?;
-    Ok(token)
-}
-
 async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
     if !(1..=15).contains(&a.max_skew_minutes) {
         return Err(Failure::Usage(anyhow!(
@@ -1850,8 +1818,9 @@ async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
         None => None,
     };
     let agent_token = if a.agent {
-        let path = beside_store(engine, ".agent-token");
-        let token = agent_token(&path)?;
+        let path = coffer_http::agent::token_path(&engine.store_path());
+        let token = coffer_http::agent::load_or_create_token(&path)
+            .with_context(|| format!("cannot read or write {}", path.display()))?;
         eprintln!("coffer: agent token in {}", path.display());
         Some(token)
     } else {

@@ -21,6 +21,7 @@
 //! its own besides the configuration; the engine is the authority on keys (read on every
 //! request, so a deactivated key fails at once), authorization and auditing.
 
+pub mod agent;
 pub mod sigv4;
 
 mod server;

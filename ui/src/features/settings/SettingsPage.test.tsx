@@ -90,7 +90,10 @@ describe("SettingsPage", () => {
     await user.click(screen.getByRole("button", { name: "Start API" }));
 
     expect(await screen.findByLabelText("Endpoint")).toHaveTextContent("http://127.0.0.1:4600");
-    expect(reqOf(calls.find((c) => c.cmd === "start_api")!)).toEqual({ listen: "127.0.0.1:4600" });
+    expect(reqOf(calls.find((c) => c.cmd === "start_api")!)).toEqual({
+      listen: "127.0.0.1:4600",
+      agent: false,
+    });
     expect(screen.getByText("Running")).toBeInTheDocument();
     expect(screen.getByLabelText("AWS CLI example")).toHaveTextContent(
       "aws --endpoint-url http://127.0.0.1:4600 --region eu-west-1",
@@ -99,6 +102,51 @@ describe("SettingsPage", () => {
 
     await user.click(screen.getByRole("button", { name: "Stop API" }));
     expect(await screen.findByText("Stopped")).toBeInTheDocument();
+  });
+
+  it("serves the agent protocol as a chosen user and shows how an application reads", async () => {
+    const arn = "arn:aws:iam::123456789012:user/app-reader";
+    const calls = installIpcMock(
+      handlers({
+        list_principals: () => [
+          { kind: "user", name: "app-reader", arn, createdDate: "2026-11-30T00:00:00.000Z" },
+          {
+            kind: "group",
+            name: "ops",
+            arn: "arn:aws:iam::123456789012:group/ops",
+            createdDate: "2026-11-30T00:00:00.000Z",
+          },
+        ],
+        start_api: (a) => ({
+          running: true,
+          endpoint: `http://${(a.req as { listen: string }).listen}`,
+          agentTokenFile: (a.req as { agent: boolean }).agent ? "/tmp/coffer.db.agent-token" : null,
+        }),
+      }),
+    );
+    renderWithQuery(<SettingsPage />);
+    const user = userEvent.setup();
+    await waitFor(() => expect(screen.getByRole("button", { name: "Start API" })).toBeEnabled());
+    expect(screen.queryByLabelText("Agent requests act as")).not.toBeInTheDocument();
+    await user.click(screen.getByRole("checkbox", { name: /Secrets Manager Agent protocol/ }));
+    const actAs = await screen.findByLabelText("Agent requests act as");
+    await within(actAs).findByRole("option", { name: "User app-reader" });
+    // Groups cannot sign in, so they are not offered.
+    expect(within(actAs).queryByRole("option", { name: /ops/ })).not.toBeInTheDocument();
+    await user.selectOptions(actAs, arn);
+    await user.click(screen.getByRole("button", { name: "Start API" }));
+
+    expect(await screen.findByLabelText("Agent protocol example")).toHaveTextContent(
+      "X-Aws-Parameters-Secrets-Token: $(cat '/tmp/coffer.db.agent-token')",
+    );
+    expect(screen.getByLabelText("Agent protocol example")).toHaveTextContent(
+      "http://127.0.0.1:4599/secretsmanager/get?secretId=",
+    );
+    expect(reqOf(calls.find((c) => c.cmd === "start_api")!)).toEqual({
+      listen: "127.0.0.1:4599",
+      agent: true,
+      agentPrincipal: arn,
+    });
   });
 
   it("writes the CLI example for the endpoint and region", () => {

@@ -1,5 +1,6 @@
 //! Settings: auto-lock, clipboard auto-clear and theme (stored by the shell), and the local
-//! API listener (start, stop, its endpoint and a ready-to-paste AWS CLI command).
+//! API listener (start, stop, its endpoint and a ready-to-paste AWS CLI command; optionally
+//! the Secrets Manager Agent protocol, acting as the account root or a chosen user or role).
 import * as React from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
@@ -12,6 +13,7 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { copyPlainText } from "@/ipc/clipboard";
 import { getSettings, setSettings, storeStatus, type Settings, type Theme } from "@/ipc/session";
+import { listPrincipals } from "@/ipc/access";
 import { getApiStatus, startApi, stopApi, type ApiStatus } from "@/ipc/settings";
 import { ErrorNote } from "../audit/ErrorNote";
 import { errorMessage, selectClass } from "../audit/format";
@@ -27,6 +29,17 @@ export function awsCliExample(endpoint: string, region: string | null): string {
     "  secretsmanager get-secret-value --secret-id <secret name>",
   ].join("\n");
 }
+
+/** The curl command an application written for the Secrets Manager Agent runs. */
+export function agentExample(endpoint: string, tokenFile: string): string {
+  return [
+    `curl -H "X-Aws-Parameters-Secrets-Token: $(cat '${tokenFile}')" \\`,
+    `  "${endpoint}/secretsmanager/get?secretId=<secret name>"`,
+  ].join("\n");
+}
+
+/** The agent select's value for the account root. */
+const ROOT = "";
 
 export function SettingsPage() {
   return (
@@ -166,14 +179,32 @@ function ApiListener() {
   const status = useQuery({ queryKey: apiKey, queryFn: getApiStatus });
   const session = useQuery({ queryKey: sessionQueryKey, queryFn: storeStatus });
   const [listen, setListen] = React.useState(DEFAULT_LISTEN);
+  const [agent, setAgent] = React.useState(false);
+  const [agentPrincipal, setAgentPrincipal] = React.useState(ROOT);
+  const principals = useQuery({
+    queryKey: ["access", "principals"],
+    queryFn: listPrincipals,
+    enabled: agent,
+  });
   const [copied, setCopied] = React.useState<string | null>(null);
   const onStatus = (s: ApiStatus) => qc.setQueryData(apiKey, s);
-  const start = useMutation({ mutationFn: () => startApi(listen.trim()), onSuccess: onStatus });
+  const start = useMutation({
+    mutationFn: () =>
+      startApi(
+        listen.trim(),
+        agent ? { principal: agentPrincipal === ROOT ? null : agentPrincipal } : null,
+      ),
+    onSuccess: onStatus,
+  });
   const stop = useMutation({ mutationFn: stopApi, onSuccess: onStatus });
   const running = status.data?.running ?? false;
   const example = status.data?.endpoint
     ? awsCliExample(status.data.endpoint, session.data?.region ?? null)
     : null;
+  const agentCommand =
+    status.data?.endpoint && status.data.agentTokenFile
+      ? agentExample(status.data.endpoint, status.data.agentTokenFile)
+      : null;
 
   return (
     <section aria-labelledby="api-heading" className="flex flex-col gap-3">
@@ -209,15 +240,7 @@ function ApiListener() {
             )}
           </dl>
           {example && (
-            <div className="flex flex-col gap-2">
-              <Label htmlFor="aws-cli-example">AWS CLI example</Label>
-              <pre
-                id="aws-cli-example"
-                aria-label="AWS CLI example"
-                className="bg-muted overflow-auto rounded p-2 font-mono text-xs"
-              >
-                {example}
-              </pre>
+            <CommandExample id="aws-cli-example" label="AWS CLI example" command={example}>
               <div className="flex items-center gap-2">
                 <Button
                   variant="outline"
@@ -237,7 +260,14 @@ function ApiListener() {
                   </span>
                 )}
               </div>
-            </div>
+            </CommandExample>
+          )}
+          {agentCommand && (
+            <CommandExample
+              id="agent-example"
+              label="Agent protocol example"
+              command={agentCommand}
+            />
           )}
           <div>
             <Button variant="outline" onClick={() => stop.mutate()} disabled={stop.isPending}>
@@ -247,26 +277,92 @@ function ApiListener() {
         </>
       ) : (
         <form
-          className="flex items-end gap-2"
+          className="flex flex-col gap-3"
           onSubmit={(e) => {
             e.preventDefault();
             if (listen.trim()) start.mutate();
           }}
         >
-          <div className="flex flex-col gap-1">
-            <Label htmlFor="api-listen">Listen address</Label>
-            <Input
-              id="api-listen"
-              className="w-56"
-              value={listen}
-              onChange={(e) => setListen(e.target.value)}
-            />
+          <div className="flex items-end gap-2">
+            <div className="flex flex-col gap-1">
+              <Label htmlFor="api-listen">Listen address</Label>
+              <Input
+                id="api-listen"
+                className="w-56"
+                value={listen}
+                onChange={(e) => setListen(e.target.value)}
+              />
+            </div>
+            <Button type="submit" disabled={!listen.trim() || start.isPending || !status.data}>
+              Start API
+            </Button>
           </div>
-          <Button type="submit" disabled={!listen.trim() || start.isPending || !status.data}>
-            Start API
-          </Button>
+          <label className="flex items-center gap-2 text-sm">
+            <input
+              type="checkbox"
+              className="size-4"
+              checked={agent}
+              onChange={(e) => setAgent(e.target.checked)}
+            />
+            Also serve the Secrets Manager Agent protocol (a token file instead of signed requests)
+          </label>
+          {agent && (
+            <div className="flex flex-col gap-1">
+              <Label htmlFor="agent-principal">Agent requests act as</Label>
+              <select
+                id="agent-principal"
+                className={`${selectClass} w-96`}
+                value={agentPrincipal}
+                aria-describedby="agent-principal-help"
+                onChange={(e) => setAgentPrincipal(e.target.value)}
+              >
+                <option value={ROOT}>The account root (may read every secret)</option>
+                {(principals.data ?? [])
+                  .filter((p) => p.kind !== "group")
+                  .map((p) => (
+                    <option key={p.arn} value={p.arn}>
+                      {p.kind === "user" ? "User" : "Role"} {p.name}
+                    </option>
+                  ))}
+              </select>
+              <p id="agent-principal-help" className="text-muted-foreground text-xs">
+                Anyone who can read the token file reads what this principal may read: pick a user
+                or role with a read-only policy for the secrets your applications need.
+              </p>
+              {principals.isError && (
+                <ErrorNote error={principals.error} context="Could not list users and roles" />
+              )}
+            </div>
+          )}
         </form>
       )}
     </section>
+  );
+}
+
+/** A labelled, selectable shell command (and what goes under it). */
+function CommandExample({
+  id,
+  label,
+  command,
+  children,
+}: {
+  id: string;
+  label: string;
+  command: string;
+  children?: React.ReactNode;
+}) {
+  return (
+    <div className="flex flex-col gap-2">
+      <Label htmlFor={id}>{label}</Label>
+      <pre
+        id={id}
+        aria-label={label}
+        className="bg-muted overflow-auto rounded p-2 font-mono text-xs"
+      >
+        {command}
+      </pre>
+      {children}
+    </div>
   );
 }

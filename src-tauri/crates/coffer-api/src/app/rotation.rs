@@ -154,6 +154,12 @@ pub struct ApiStatus {
 pub struct StartApiRequest {
     /// `host:port` to listen on.
     pub listen: String,
+    /// Also serve the Secrets Manager Agent protocol, with the token in `<store>.agent-token`.
+    #[serde(default)]
+    pub agent: bool,
+    /// The user or role ARN agent requests act as; `None` means the account root.
+    #[serde(default)]
+    pub agent_principal: Option<String>,
 }
 
 /// RotationRules as one line of text for the detail screen.
