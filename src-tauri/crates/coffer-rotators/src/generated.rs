@@ -33,11 +33,6 @@ impl GeneratedValueRotator {
         GeneratedValueRotator::default()
     }
 
-    /// Generates passwords with `rules` instead.
-    pub fn with_rules(rules: PasswordRules) -> GeneratedValueRotator {
-        GeneratedValueRotator { rules }
-    }
-
     async fn pending(&self, event: &RotationEvent) -> Result<Option<SecretValue>, RotationFailure> {
         let read = event
             .engine

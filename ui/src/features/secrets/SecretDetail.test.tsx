@@ -148,6 +148,20 @@ describe("secret detail", () => {
     });
   });
 
+  it("wraps a long tag instead of cutting it off", async () => {
+    const value = "payments-platform-".repeat(14);
+    renderApp({
+      path: secretPath(name),
+      ipc: ipc({ describe_secret: () => detail(name, { tags: [{ key: "owner", value }] }) }),
+    });
+    const tags = await screen.findByRole("list", { name: "Tags" });
+    const badge = within(tags).getByText(`= ${value}`).parentElement!;
+    const [list, box] = [tags.getBoundingClientRect(), badge.getBoundingClientRect()];
+    expect(box.right).toBeLessThanOrEqual(list.right + 0.5);
+    expect(badge.scrollWidth).toBeLessThanOrEqual(badge.clientWidth);
+    expect(box.height).toBeGreaterThan(30);
+  });
+
   it("links to the secret's audit events", async () => {
     renderApp({ path: secretPath(name), ipc: ipc() });
     const link = await screen.findByRole("link", { name: "View events" });

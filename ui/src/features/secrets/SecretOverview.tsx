@@ -182,8 +182,12 @@ function TagsEditor({ secret: s }: { secret: SecretDetail }) {
       ) : (
         <ul className="flex flex-wrap gap-2" aria-label="Tags">
           {s.tags.map((t) => (
-            <li key={t.key}>
-              <Badge variant="outline" className="gap-1 pr-0.5 font-normal">
+            <li key={t.key} className="max-w-full">
+              {/* Tag values run to 256 characters: the badge wraps instead of cutting. */}
+              <Badge
+                variant="outline"
+                className="max-w-full gap-1 pr-0.5 font-normal break-all whitespace-normal"
+              >
                 <span className="font-medium">{t.key}</span>
                 {t.value && <span>= {t.value}</span>}
                 <button

@@ -184,7 +184,11 @@ function FilterBar({
         Add filter
       </Button>
       {filters.map((f, i) => (
-        <Badge key={`${f.key}-${f.value}-${i}`} variant="secondary" className="gap-1 pr-0.5">
+        <Badge
+          key={`${f.key}-${f.value}-${i}`}
+          variant="secondary"
+          className="max-w-full gap-1 pr-0.5 break-all whitespace-normal"
+        >
           <span>
             {labelOf(f.key)}: {f.value}
           </span>
