@@ -104,7 +104,9 @@ describe("secrets list", () => {
     const { user } = renderApp({ ipc: { list_secrets: () => ({ secrets: [], nextToken: null }) } });
     expect(await screen.findByRole("heading", { name: "No secrets yet" })).toBeVisible();
     await user.click(screen.getAllByRole("button", { name: "New secret" })[1]);
-    expect(await screen.findByRole("dialog", { name: "New secret" })).toBeVisible();
+    const dialog = await screen.findByRole("dialog", { name: "New secret" });
+    // It fades in from opacity 0: visible once the animation has begun.
+    await waitFor(() => expect(dialog).toBeVisible());
   });
 
   it("keeps the DOM small with 100,000 secrets and loads pages as it scrolls", async () => {
