@@ -5,10 +5,10 @@
 //! It listens only where the person says in Settings, and only on a loopback address:
 //! serving other machines needs TLS, which is `coffer serve --tls`'s job. On request it also
 //! serves the Secrets Manager Agent protocol, as the account root or as a user or role the
-//! person picks, with the token file `coffer serve --agent` uses (`<store>.agent-token`). Locking the UI does
-//! not stop it (the engine keeps serving, as it does for the scheduler); sealing makes every
-//! request fail with StoreSealedException; closing the app stops it first. While it runs,
-//! custom rotators get its endpoint and per-step credentials.
+//! person picks, with the token file `coffer serve --agent` uses (`<store>.agent-token`).
+//! Locking the UI does not stop it (the engine keeps serving, as it does for the scheduler);
+//! sealing makes every request fail with StoreSealedException; closing the app stops it
+//! first. While it runs, custom rotators get its endpoint and per-step credentials.
 
 use std::net::SocketAddr;
 

@@ -39,7 +39,8 @@ import { AccessKeys } from "./AccessKeys";
 import { POLICY_TEMPLATE, PolicyEditor } from "./PolicyEditor";
 import { Simulator } from "./Simulator";
 
-const principalsKey = ["access", "principals"] as const;
+/** The users, roles and groups list's query key (Settings lists them too). */
+export const principalsKey = ["access", "principals"] as const;
 
 const KIND_TITLE: Record<PrincipalKind, string> = {
   user: "Users",

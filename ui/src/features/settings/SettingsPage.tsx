@@ -15,6 +15,7 @@ import { copyPlainText } from "@/ipc/clipboard";
 import { getSettings, setSettings, storeStatus, type Settings, type Theme } from "@/ipc/session";
 import { listPrincipals } from "@/ipc/access";
 import { getApiStatus, startApi, stopApi, type ApiStatus } from "@/ipc/settings";
+import { principalsKey } from "../access/AccessPage";
 import { ErrorNote } from "../audit/ErrorNote";
 import { errorMessage, selectClass } from "../audit/format";
 
@@ -182,7 +183,7 @@ function ApiListener() {
   const [agent, setAgent] = React.useState(false);
   const [agentPrincipal, setAgentPrincipal] = React.useState(ROOT);
   const principals = useQuery({
-    queryKey: ["access", "principals"],
+    queryKey: principalsKey,
     queryFn: listPrincipals,
     enabled: agent,
   });
