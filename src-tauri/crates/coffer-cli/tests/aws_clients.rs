@@ -425,7 +425,9 @@ fn a_custom_rotator_rotates_through_the_api_with_credentials_for_one_secret() {
     ]);
     let token = s(&started["VersionId"]).to_owned();
     // The server's scheduler runs the four steps in the background, as AWS invokes the
-    // Lambda after RotateSecret returns.
+    // Lambda after RotateSecret returns. The rotator's finishSecret moves AWSCURRENT; the
+    // rotation ends a moment later, when Coffer takes AWSPENDING off and records
+    // LastRotatedDate, so the wait is for that end.
     let deadline = Instant::now() + Duration::from_secs(90);
     let described = loop {
         let d = cli.ok(&["describe-secret", "--secret-id", "app/token"]);
@@ -433,6 +435,7 @@ fn a_custom_rotator_rotates_through_the_api_with_credentials_for_one_secret() {
         if stages
             .as_array()
             .is_some_and(|a| a.iter().any(|l| l == "AWSCURRENT"))
+            && d["LastRotatedDate"].is_number()
         {
             break d;
         }
