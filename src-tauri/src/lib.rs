@@ -85,7 +85,11 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
 
 /// The bindings as TypeScript text.
 pub fn bindings_text() -> Result<String, String> {
-    let dir = std::env::temp_dir().join(format!("coffer-bindings-{}", std::process::id()));
+    // One directory per call: tests call this from parallel threads of one process, and one
+    // call removing a shared directory would take the other's file away.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("coffer-bindings-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let file = dir.join("bindings.ts");
     export_bindings(&file)?;
