@@ -20,7 +20,7 @@ mod iam_repo;
 mod repo;
 mod rotation_repo;
 
-pub use checkpoint::WAL_RESTART_PAGES;
+pub use checkpoint::{CheckpointPass, WAL_RESTART_PAGES};
 pub use iam_repo::*;
 pub use repo::*;
 pub use rotation_repo::*;
@@ -99,6 +99,7 @@ pub struct Store {
 /// Dropping it without [`WriteTx::commit`] rolls back.
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
+    checkpointer: Arc<checkpoint::Checkpointer>,
     _guard: OwnedMutexGuard<()>,
 }
 
@@ -111,6 +112,7 @@ impl WriteTx {
     /// Commits; with `synchronous=FULL` the change is durable when this returns.
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
+        self.checkpointer.soon();
         Ok(())
     }
 
@@ -125,6 +127,7 @@ impl WriteTx {
 /// statement on it commits by itself (one round trip for a one-statement change).
 pub struct WriteConn {
     conn: PoolConnection<Sqlite>,
+    checkpointer: Arc<checkpoint::Checkpointer>,
     _guard: OwnedMutexGuard<()>,
 }
 
@@ -132,6 +135,13 @@ impl WriteConn {
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
         &mut self.conn
+    }
+}
+
+impl Drop for WriteConn {
+    /// Its statements committed by themselves; a checkpoint copies them soon.
+    fn drop(&mut self) {
+        self.checkpointer.soon();
     }
 }
 
@@ -239,16 +249,19 @@ impl Store {
     /// Starts a write transaction under a writer lock already held.
     pub async fn begin_write_locked(&self, guard: OwnedMutexGuard<()>) -> Result<WriteTx> {
         let tx = self.write_pool.begin_with("BEGIN IMMEDIATE").await?;
-        self.checkpointer.soon();
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            checkpointer: self.checkpointer.clone(),
+            _guard: guard,
+        })
     }
 
     /// The writer connection under a writer lock already held, outside a transaction.
     pub async fn write_conn_locked(&self, guard: OwnedMutexGuard<()>) -> Result<WriteConn> {
         let conn = self.write_pool.acquire().await?;
-        self.checkpointer.soon();
         Ok(WriteConn {
             conn,
+            checkpointer: self.checkpointer.clone(),
             _guard: guard,
         })
     }
@@ -257,6 +270,12 @@ impl Store {
     /// the writer lock (WAL readers never block the writer).
     pub async fn begin_read(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Follows the background checkpointer's passes: a test awaits a complete pass that
+    /// began after its commit instead of sleeping.
+    pub fn checkpoint_passes(&self) -> tokio::sync::watch::Receiver<CheckpointPass> {
+        self.checkpointer.passes()
     }
 
     /// Runs SQLite's own consistency check; `Ok(vec!["ok"])` when healthy.
