@@ -29,6 +29,8 @@ mod api_sdk;
 // Rotation against real PostgreSQL and MariaDB servers; custom-command rotators.
 mod dbservers;
 mod rotation_db;
+mod rotation_deputy;
+mod rotation_roles;
 
 // Rotation: schedules and the scheduler.
 mod rotation_schedule;

@@ -17,7 +17,7 @@ use coffer_engine::rotation::{
 };
 use coffer_engine::{
     AWSCURRENT, AWSPENDING, AWSPREVIOUS, CreateSecretInput, GetSecretValueInput,
-    PutSecretValueInput, RequestContext, Source,
+    ListSecretVersionIdsInput, PutSecretValueInput, RequestContext, Source,
 };
 use coffer_rotators::{CommandRotator, Strategy};
 use serde_json::{Value, json};
@@ -34,13 +34,29 @@ fn ctx() -> RequestContext {
     RequestContext::root(Source::Scheduler)
 }
 
-fn event(store: &TestStore, arn: &str, tok: &str, step: RotationStep) -> RotationEvent {
+/// The event the engine's job would send, with the secret's first version (the oldest:
+/// ListSecretVersionIds lists newest first) as the engine finds it.
+async fn event(store: &TestStore, arn: &str, tok: &str, step: RotationStep) -> RotationEvent {
+    let versions = store
+        .engine
+        .list_secret_version_ids(
+            &ctx(),
+            ListSecretVersionIdsInput {
+                secret_id: arn.to_owned(),
+                include_deprecated: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .versions;
     RotationEvent {
         step,
         secret_id: arn.to_owned(),
         client_request_token: tok.to_owned(),
         engine: store.engine.clone(),
         ctx: ctx(),
+        first_version_id: versions.last().map(|v| v.version_id.clone()),
         api: None,
     }
 }
@@ -52,7 +68,7 @@ async fn step(
     tok: &str,
     s: RotationStep,
 ) -> Result<(), RotationFailure> {
-    r.run_step(&event(store, arn, tok, s)).await
+    r.run_step(&event(store, arn, tok, s).await).await
 }
 
 async fn rotate(r: &dyn Rotator, store: &TestStore, arn: &str, tok: &str) {
@@ -102,12 +118,12 @@ fn s(v: &Value, k: &str) -> String {
 // ---- direct logins (the tests' own, independent of the rotators' code) ----
 
 #[derive(Debug, PartialEq)]
-enum Login {
+pub(crate) enum Login {
     Ok,
     AuthFailed,
 }
 
-async fn pg_login(port: u16, user: &str, password: &str) -> Login {
+pub(crate) async fn pg_login(port: u16, user: &str, password: &str) -> Login {
     let opts = PgConnectOptions::new_without_pgpass()
         .host("127.0.0.1")
         .port(port)
@@ -125,7 +141,7 @@ async fn pg_login(port: u16, user: &str, password: &str) -> Login {
     }
 }
 
-async fn pg_admin() -> PgConnection {
+pub(crate) async fn pg_admin() -> PgConnection {
     let pg = dbservers::postgres();
     PgConnection::connect_with(
         &PgConnectOptions::new_without_pgpass()
@@ -140,7 +156,7 @@ async fn pg_admin() -> PgConnection {
     .expect("superuser login to the test cluster")
 }
 
-async fn pg_exec(sql: &str) {
+pub(crate) async fn pg_exec(sql: &str) {
     let mut c = pg_admin().await;
     sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
         .execute(&mut c)
@@ -188,7 +204,7 @@ async fn my_connect(port: u16, user: &str, password: &str) -> Result<MySqlConnec
     .await
 }
 
-async fn my_login(port: u16, user: &str, password: &str) -> Login {
+pub(crate) async fn my_login(port: u16, user: &str, password: &str) -> Login {
     match my_connect(port, user, password).await {
         Ok(mut c) => {
             sqlx::raw_sql("SELECT 1").execute(&mut c).await.unwrap();
@@ -199,7 +215,7 @@ async fn my_login(port: u16, user: &str, password: &str) -> Login {
     }
 }
 
-async fn my_exec(sql: &str) {
+pub(crate) async fn my_exec(sql: &str) {
     let db = dbservers::mariadb();
     let mut c = my_connect(db.port, &db.admin, ADMIN_PASSWORD)
         .await
@@ -228,12 +244,12 @@ async fn my_can_read(user: &str, password: &str, table_of: &str) -> bool {
         .is_ok()
 }
 
-fn pg_secret(port: u16, user: &str, password: &str) -> Value {
+pub(crate) fn pg_secret(port: u16, user: &str, password: &str) -> Value {
     json!({"engine": "postgres", "host": "127.0.0.1", "port": port, "username": user,
            "password": password, "dbname": "postgres"})
 }
 
-fn my_secret(port: u16, user: &str, password: &str) -> Value {
+pub(crate) fn my_secret(port: u16, user: &str, password: &str) -> Value {
     json!({"engine": "mariadb", "host": "127.0.0.1", "port": port, "username": user,
            "password": password})
 }
@@ -911,6 +927,8 @@ fn function(
         command: vec![fixture()],
         environment,
         timeout,
+        role_arn: None,
+        template: None,
     }
 }
 
@@ -922,7 +940,7 @@ async fn command_rotator_gets_the_event_on_stdin_and_the_api_in_its_environment(
     let r = CommandRotator::new(function(out.path(), &[], Duration::from_secs(20)));
     let tok = token("cmdok");
     for st in STEPS {
-        let mut ev = event(&store, &arn, &tok, st);
+        let mut ev = event(&store, &arn, &tok, st).await;
         ev.api = Some(ApiAccess {
             endpoint: "http://127.0.0.1:7878".into(),
             region: "us-east-1".into(),

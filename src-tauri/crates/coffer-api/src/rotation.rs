@@ -3,8 +3,6 @@
 //! in-flight rotation now, and the custom rotation functions (`coffer lambda …`, in the
 //! shapes the AWS CLI prints for Lambda).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use coffer_engine::rotation::{CreateFunctionInput, FunctionInfo, RotationRun, RotationStatus};
 use coffer_engine::{AuditEvent, Engine, RequestContext};
@@ -135,6 +133,8 @@ fn function_json(f: &FunctionInfo) -> Value {
         "FunctionName": f.function_name,
         "FunctionArn": f.function_arn,
         "Command": f.command,
+        "Template": f.template,
+        "Role": f.role,
         "Timeout": f.timeout_secs,
         // Values may be credentials: only their names are shown back.
         "Environment": { "VariableNames": f.environment.keys().collect::<Vec<_>>() },
@@ -146,22 +146,9 @@ fn function_json(f: &FunctionInfo) -> Value {
 pub async fn create_function(
     engine: &Engine,
     ctx: &RequestContext,
-    name: &str,
-    command: Vec<String>,
-    timeout_secs: Option<u64>,
-    environment: BTreeMap<String, String>,
+    input: CreateFunctionInput,
 ) -> Result<Value, ApiError> {
-    let f = engine
-        .create_function(
-            ctx,
-            CreateFunctionInput {
-                function_name: name.to_owned(),
-                command,
-                timeout_secs,
-                environment,
-            },
-        )
-        .await?;
+    let f = engine.create_function(ctx, input).await?;
     Ok(function_json(&f))
 }
 

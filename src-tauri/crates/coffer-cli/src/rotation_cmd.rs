@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
+use coffer_engine::rotation::CreateFunctionInput;
 use coffer_engine::{Engine, RequestContext};
 use serde_json::{Map, Value, json};
 
@@ -86,9 +87,18 @@ pub(crate) enum LambdaCommand {
 pub(crate) struct CreateFunctionArgs {
     #[arg(long)]
     function_name: String,
+    /// The execution role's ARN: every call the function makes acts as this role, so it
+    /// needs the rotation actions on the secrets it rotates (and GetSecretValue on an admin
+    /// secret it reads).
+    #[arg(long, required = true)]
+    role: String,
     /// The program and its arguments (no shell), e.g. `--command /usr/local/bin/rotate --verbose`.
-    #[arg(long, num_args = 1.., allow_hyphen_values = true, required = true)]
+    #[arg(long, num_args = 1.., allow_hyphen_values = true, required_unless_present = "template", conflicts_with = "template")]
     command: Vec<String>,
+    /// A built-in rotator to deploy under `--role` instead of a command, e.g.
+    /// `coffer-postgresql-multi-user`.
+    #[arg(long)]
+    template: Option<String>,
     /// Seconds one step may run (1–900, default 30).
     #[arg(long)]
     timeout: Option<u64>,
@@ -242,10 +252,14 @@ pub(crate) async fn lambda(
         LambdaCommand::CreateFunction(a) => coffer_api::rotation::create_function(
             engine,
             ctx,
-            &a.function_name,
-            a.command,
-            a.timeout,
-            environment(&a.environment)?,
+            CreateFunctionInput {
+                function_name: a.function_name,
+                command: a.command,
+                template: a.template,
+                role: Some(a.role),
+                timeout_secs: a.timeout,
+                environment: environment(&a.environment)?,
+            },
         )
         .await
         .map_err(api("CreateFunction"))?,

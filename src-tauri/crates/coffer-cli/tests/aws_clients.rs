@@ -369,13 +369,31 @@ fn clients_and_app_user() -> (Store, String, String) {
     (st, key_id, secret)
 }
 
+/// The execution role of the custom rotator below: the rotation actions on `app/token`
+/// alone, as an AWS rotation Lambda's role.
+const ROTATOR_ROLE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue","secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":"arn:aws:secretsmanager:*:*:secret:app/token-*"},
+  {"Effect":"Allow","Action":"secretsmanager:GetRandomPassword","Resource":"*"}]}"#;
+
 /// A custom rotation function (`coffer lambda create-function`, a boto3 script written as
 /// an AWS rotation Lambda) rotates a secret through a running `coffer serve`: each step
-/// gets its own access key, limited to that secret (reading another is AccessDenied) and
-/// gone once the step returns; the rotation ends with AWSCURRENT on the new token.
+/// gets its own access key of the function's execution role, which may rotate that secret
+/// alone (reading another is AccessDenied), gone once the step returns; the rotation ends
+/// with AWSCURRENT on the new token. The caller needs lambda:InvokeFunction to start it.
 #[test]
 fn a_custom_rotator_rotates_through_the_api_with_credentials_for_one_secret() {
     let (st, key_id, secret) = clients_and_app_user();
+    st.ok(&["iam", "create-role", "--role-name", "token-rotator-role"]);
+    st.ok(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "token-rotator-role",
+        "--policy-name",
+        "rotate-app-token",
+        "--policy-document",
+        ROTATOR_ROLE_POLICY,
+    ]);
     st.ok(&[
         "create-secret",
         "--name",
@@ -391,6 +409,8 @@ fn a_custom_rotator_rotates_through_the_api_with_credentials_for_one_secret() {
         "create-function",
         "--function-name",
         "token-rotator",
+        "--role",
+        "arn:aws:iam::123456789012:role/token-rotator-role",
         "--timeout",
         "60",
         "--environment",
@@ -414,7 +434,7 @@ fn a_custom_rotator_rotates_through_the_api_with_credentials_for_one_secret() {
         secret,
         endpoint: server.endpoint.clone(),
     };
-    let started = cli.ok(&[
+    let rotate = [
         "rotate-secret",
         "--secret-id",
         "app/token",
@@ -422,7 +442,23 @@ fn a_custom_rotator_rotates_through_the_api_with_credentials_for_one_secret() {
         "arn:aws:lambda:us-east-1:123456789012:function:token-rotator",
         "--rotation-rules",
         r#"{"AutomaticallyAfterDays": 30}"#,
+    ];
+    // secretsmanager:* on the secret is not enough: starting a rotation invokes the
+    // function, which needs lambda:InvokeFunction on it (and changes nothing when refused).
+    cli.error("AccessDeniedException", "RotateSecret", &rotate);
+    let d = cli.ok(&["describe-secret", "--secret-id", "app/token"]);
+    assert!(d.get("RotationEnabled").is_none(), "{d}");
+    st.ok(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "app",
+        "--policy-name",
+        "invoke-token-rotator",
+        "--policy-document",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:123456789012:function:token-rotator"}]}"#,
     ]);
+    let started = cli.ok(&rotate);
     let token = s(&started["VersionId"]).to_owned();
     // The server's scheduler runs the four steps in the background, as AWS invokes the
     // Lambda after RotateSecret returns. The rotator's finishSecret moves AWSCURRENT; the
@@ -493,8 +529,18 @@ fn a_custom_rotator_rotates_through_the_api_with_credentials_for_one_secret() {
     }
     let status = server.terminate();
     assert!(status.success(), "coffer serve exited with {status}");
-    let roles = st.ok(&["iam", "list-roles"]).to_string();
-    assert!(!roles.contains("coffer-rotation"), "{roles}");
+    // The role stays (it is the function's); none of the step keys does.
+    let keys = st.ok(&[
+        "iam",
+        "list-access-keys",
+        "--role-name",
+        "token-rotator-role",
+    ]);
+    assert_eq!(
+        keys["AccessKeyMetadata"].as_array().map(Vec::len),
+        Some(0),
+        "{keys}"
+    );
 }
 
 /// A minimal HTTP/1.1 GET over a fresh connection; returns the status and the body.

@@ -192,11 +192,18 @@ impl DbSecret {
     }
 }
 
-/// The alternate user of the multi-user strategy: `<name>` ↔ `<name>_clone`.
-pub fn alternate_username(username: &str) -> String {
-    match username.strip_suffix(CLONE_SUFFIX) {
-        Some(base) => base.to_owned(),
-        None => format!("{username}{CLONE_SUFFIX}"),
+/// The other user of the multi-user pair `base` / `base_clone` that `current` is one of, or
+/// `None` when `current` is neither. The pair comes from the secret's first version, so a
+/// writer cannot steer the rotator to another user by putting a `…_clone` name of it (say
+/// `postgres_clone`, whose alternate would be `postgres`) in a later version.
+pub fn partner_username(base: &str, current: &str) -> Option<String> {
+    let clone = format!("{base}{CLONE_SUFFIX}");
+    if current == base {
+        Some(clone)
+    } else if current == clone {
+        Some(base.to_owned())
+    } else {
+        None
     }
 }
 
@@ -337,6 +344,36 @@ impl DatabaseRotator {
         .await
     }
 
+    /// The multi-user pair's base user: the user of the secret's first version.
+    async fn base_username(&self, event: &RotationEvent) -> Result<String, RotationFailure> {
+        let first = event.first_version_id.as_deref().ok_or_else(|| {
+            invalid(format!(
+                "{} has no version with a value to take the pair of users from.",
+                event.secret_id
+            ))
+        })?;
+        let secret = self
+            .required(event, &event.secret_id, "first", Some(first))
+            .await?;
+        Ok(secret.creds.username)
+    }
+
+    /// The user the AWSPENDING version must name for a multi-user rotation from `current`.
+    async fn partner(
+        &self,
+        event: &RotationEvent,
+        current: &Credentials,
+    ) -> Result<(String, String), RotationFailure> {
+        let base = self.base_username(event).await?;
+        let partner = partner_username(&base, &current.username).ok_or_else(|| {
+            invalid(format!(
+                "The AWSCURRENT user {} is neither {base} nor {base}{CLONE_SUFFIX}, the pair of users the secret's first version names; the rotator changes only those.",
+                current.username
+            ))
+        })?;
+        Ok((base, partner))
+    }
+
     async fn create_secret(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
         let current = self
             .required(event, &event.secret_id, AWSCURRENT, None)
@@ -369,10 +406,8 @@ impl DatabaseRotator {
         let mut fields = current.fields.clone();
         fields.insert("password".into(), Value::String(password));
         if self.strategy == Strategy::MultiUser {
-            fields.insert(
-                "username".into(),
-                Value::String(alternate_username(&current.creds.username)),
-            );
+            let (_, partner) = self.partner(event, &current.creds).await?;
+            fields.insert("username".into(), Value::String(partner));
         }
         let text = Zeroizing::new(serde_json::to_string(&fields).expect("a JSON map serialises"));
         drop(fields);
@@ -449,10 +484,10 @@ impl DatabaseRotator {
                     .await
             }
             Strategy::MultiUser => {
-                if alternate_username(&current.creds.username) != pending.creds.username {
+                let (base, partner) = self.partner(event, &current.creds).await?;
+                if partner != pending.creds.username {
                     return Err(invalid(format!(
-                        "The AWSPENDING user must be {} (the alternate of the AWSCURRENT user).",
-                        alternate_username(&current.creds.username)
+                        "The AWSPENDING user must be {partner} (the other user of the AWSCURRENT user's pair)."
                     )));
                 }
                 if !self.works(&current.creds).await? {
@@ -465,7 +500,18 @@ impl DatabaseRotator {
                     ));
                 }
                 let master_arn = current.master_arn()?;
+                // Read as the execution role: it needs GetSecretValue on the admin secret,
+                // granted for this rotation, as an AWS rotation Lambda's role does.
                 let admin = self.required(event, &master_arn, AWSCURRENT, None).await?;
+                // AWS's template: the admin may only change users on its own server.
+                if (admin.creds.host.as_str(), admin.creds.port)
+                    != (current.creds.host.as_str(), current.creds.port)
+                {
+                    return Err(invalid(format!(
+                        "The admin secret {master_arn} is for {}:{}, not {}:{} where the rotated users live; the admin may only change users on its own server.",
+                        admin.creds.host, admin.creds.port, current.creds.host, current.creds.port
+                    )));
+                }
                 self.dialect
                     .login(&admin.creds)
                     .await
@@ -480,7 +526,7 @@ impl DatabaseRotator {
                     .set_user_password(
                         &admin.creds,
                         &pending.creds.username,
-                        &current.creds.username,
+                        &base,
                         &pending.creds.password,
                     )
                     .await
@@ -537,9 +583,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn alternates() {
-        assert_eq!(alternate_username("app"), "app_clone");
-        assert_eq!(alternate_username("app_clone"), "app");
+    fn partners() {
+        assert_eq!(partner_username("app", "app").as_deref(), Some("app_clone"));
+        assert_eq!(partner_username("app", "app_clone").as_deref(), Some("app"));
+        // A later version cannot steer the rotator to another user.
+        assert_eq!(partner_username("app", "postgres_clone"), None);
+        assert_eq!(partner_username("app", "app_clone_clone"), None);
+        // The base itself may end in _clone: its partner is base_clone, never the stem.
+        assert_eq!(
+            partner_username("postgres_clone", "postgres_clone").as_deref(),
+            Some("postgres_clone_clone")
+        );
     }
 
     #[test]

@@ -23,8 +23,8 @@ pub mod scram;
 
 pub use command::{CommandRotator, kind as command_kind};
 pub use database::{
-    CLONE_SUFFIX, Credentials, DatabaseRotator, EXCLUDED_CHARACTERS, Strategy, TlsMode,
-    alternate_username, kind,
+    CLONE_SUFFIX, Credentials, DatabaseRotator, EXCLUDED_CHARACTERS, Strategy, TlsMode, kind,
+    partner_username,
 };
 pub use generated::{GENERATED_VALUE, GeneratedValueRotator};
 
@@ -124,6 +124,8 @@ mod tests {
                 command: vec!["true".into()],
                 environment: Default::default(),
                 timeout: std::time::Duration::from_secs(1),
+                role_arn: None,
+                template: None,
             })
             .is_some()
         );

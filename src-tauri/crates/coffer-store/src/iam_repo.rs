@@ -412,21 +412,14 @@ pub async fn insert_access_key(c: &mut SqliteConnection, k: &AccessKeyRow) -> Re
     Ok(())
 }
 
-/// The principals under `path` that own an access key expired at `now`: what is left of
-/// minted credentials whose revocation never ran (the process stopped mid-step).
-pub async fn principals_with_expired_keys(
-    c: &mut SqliteConnection,
-    path: &str,
-    now: i64,
-) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT DISTINCT p.id FROM principals p JOIN access_keys k ON k.principal_id = p.id \
-         WHERE p.path = ? AND k.expires_at IS NOT NULL AND k.expires_at <= ?",
-    )
-    .bind(path)
-    .bind(now)
-    .fetch_all(c)
-    .await?)
+/// Deletes every access key whose expiry has passed (the keys minted for rotation steps);
+/// returns how many.
+pub async fn delete_expired_access_keys(c: &mut SqliteConnection, now: i64) -> Result<u64> {
+    let r = sqlx::query("DELETE FROM access_keys WHERE expires_at IS NOT NULL AND expires_at <= ?")
+        .bind(now)
+        .execute(c)
+        .await?;
+    Ok(r.rows_affected())
 }
 
 /// The identity generation: a counter the store's triggers bump on every change to

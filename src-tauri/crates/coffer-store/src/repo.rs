@@ -497,8 +497,21 @@ pub async fn insert_version_if_absent(
     Ok(row.map(|r| r.0))
 }
 
+/// The secret's first version with a value (the oldest): the multi-user rotators take the
+/// pair of database users they may change from it, so pruning keeps it.
+pub async fn first_version_id(c: &mut SqliteConnection, secret_id: i64) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT version_id FROM versions WHERE secret_id = ? AND ciphertext IS NOT NULL \
+         ORDER BY created_at, rowid LIMIT 1",
+    )
+    .bind(secret_id)
+    .fetch_optional(c)
+    .await?)
+}
+
 /// Deletes the oldest unlabelled versions created before `before` until the secret has at
-/// most `keep` versions, in one statement; returns the ids deleted.
+/// most `keep` versions, in one statement; returns the ids deleted. The first version with
+/// a value is kept ([`first_version_id`]).
 pub async fn prune_versions(
     c: &mut SqliteConnection,
     secret_id: i64,
@@ -509,6 +522,8 @@ pub async fn prune_versions(
         "DELETE FROM versions WHERE secret_id = ?1 AND version_id IN ( \
            SELECT v.version_id FROM versions v WHERE v.secret_id = ?1 AND v.created_at < ?2 \
            AND NOT EXISTS (SELECT 1 FROM staging_labels l WHERE l.secret_id = v.secret_id AND l.version_id = v.version_id) \
+           AND v.version_id IS NOT (SELECT f.version_id FROM versions f WHERE f.secret_id = ?1 \
+             AND f.ciphertext IS NOT NULL ORDER BY f.created_at, f.rowid LIMIT 1) \
            ORDER BY v.created_at, v.rowid \
            LIMIT max(0, (SELECT COUNT(*) FROM versions WHERE secret_id = ?1) - ?3)) \
          RETURNING version_id",

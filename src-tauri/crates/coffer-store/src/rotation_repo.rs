@@ -28,22 +28,25 @@ pub struct RotationConfigRow {
     pub next_rotation_at: Option<i64>,
     /// Last change of this row (ms).
     pub updated_at: i64,
+    /// The role Coffer made for this secret's rotations by a built-in rotator named
+    /// directly (a deployed function brings its own role instead).
+    pub role_arn: Option<String>,
 }
 
 const CONFIG_COLUMNS: &str = "secret_id, enabled, lambda_arn, automatically_after_days, duration, \
-     schedule_expression, last_rotated_at, next_rotation_at, updated_at";
+     schedule_expression, last_rotated_at, next_rotation_at, updated_at, role_arn";
 
 /// Inserts or replaces a secret's rotation configuration.
 pub async fn upsert_rotation_config(c: &mut SqliteConnection, r: &RotationConfigRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO rotation_config (secret_id, enabled, lambda_arn, automatically_after_days, \
-         duration, schedule_expression, last_rotated_at, next_rotation_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         duration, schedule_expression, last_rotated_at, next_rotation_at, updated_at, role_arn) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (secret_id) DO UPDATE SET enabled = excluded.enabled, \
          lambda_arn = excluded.lambda_arn, automatically_after_days = excluded.automatically_after_days, \
          duration = excluded.duration, schedule_expression = excluded.schedule_expression, \
          last_rotated_at = excluded.last_rotated_at, next_rotation_at = excluded.next_rotation_at, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at, role_arn = excluded.role_arn",
     )
     .bind(r.secret_id)
     .bind(r.enabled)
@@ -54,6 +57,7 @@ pub async fn upsert_rotation_config(c: &mut SqliteConnection, r: &RotationConfig
     .bind(r.last_rotated_at)
     .bind(r.next_rotation_at)
     .bind(r.updated_at)
+    .bind(&r.role_arn)
     .execute(c)
     .await?;
     Ok(())
@@ -285,15 +289,20 @@ pub struct LambdaFunctionRow {
     pub timeout_ms: i64,
     /// Creation time (ms).
     pub created_at: i64,
+    /// The execution role's ARN (`None` only for functions registered before roles).
+    pub role_arn: Option<String>,
+    /// The built-in rotator this function deploys, instead of a command.
+    pub template: Option<String>,
 }
 
-const FUNCTION_COLUMNS: &str = "region, name, arn, command, environment, timeout_ms, created_at";
+const FUNCTION_COLUMNS: &str =
+    "region, name, arn, command, environment, timeout_ms, created_at, role_arn, template";
 
 /// Inserts a function; a unique violation when the name is taken in the region.
 pub async fn insert_lambda_function(c: &mut SqliteConnection, f: &LambdaFunctionRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO lambda_functions (region, name, arn, command, environment, timeout_ms, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO lambda_functions (region, name, arn, command, environment, timeout_ms, \
+         created_at, role_arn, template) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&f.region)
     .bind(&f.name)
@@ -302,6 +311,8 @@ pub async fn insert_lambda_function(c: &mut SqliteConnection, f: &LambdaFunction
     .bind(&f.environment)
     .bind(f.timeout_ms)
     .bind(f.created_at)
+    .bind(&f.role_arn)
+    .bind(&f.template)
     .execute(c)
     .await?;
     Ok(())

@@ -1,6 +1,7 @@
-//! Registered custom rotation functions: `coffer lambda create-function` stores a command
-//! under a function name, and a Lambda ARN with that name resolves to
-//! `RotatorRegistry::command(FunctionDefinition)` (the command rotator in `coffer-rotators`).
+//! Registered rotation functions: `coffer lambda create-function` stores, under a function
+//! name and with an execution role, either a command (a Lambda ARN with that name resolves
+//! to `RotatorRegistry::command(FunctionDefinition)`, the command rotator in
+//! `coffer-rotators`) or a built-in rotator deployed under that role (`--template`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -24,8 +25,12 @@ pub const MAX_TIMEOUT_SECS: u64 = 900;
 pub struct CreateFunctionInput {
     /// 1–64 characters of letters, digits, `-` and `_`.
     pub function_name: String,
-    /// The program and its arguments (no shell).
+    /// The program and its arguments (no shell); empty with a `template`.
     pub command: Vec<String>,
+    /// A built-in rotator to deploy under `role` instead of a command.
+    pub template: Option<String>,
+    /// The execution role's ARN: every call the function makes acts as this role.
+    pub role: Option<String>,
     /// Step timeout in seconds (1–900, default 30).
     pub timeout_secs: Option<u64>,
     /// Extra environment variables.
@@ -39,8 +44,13 @@ pub struct FunctionInfo {
     pub function_name: String,
     /// `arn:aws:lambda:<region>:<account>:function:<name>`.
     pub function_arn: String,
-    /// The program and its arguments.
+    /// The program and its arguments (empty for a deployed built-in).
     pub command: Vec<String>,
+    /// The built-in rotator it deploys, if it is not a command.
+    pub template: Option<String>,
+    /// The execution role's ARN (`None` for a function registered before roles: it cannot
+    /// run until re-created with one).
+    pub role: Option<String>,
     /// Step timeout in seconds.
     pub timeout_secs: u64,
     /// Extra environment variables.
@@ -55,6 +65,8 @@ fn info_of(row: &LambdaFunctionRow) -> FunctionInfo {
         function_name: row.name.clone(),
         function_arn: row.arn.clone(),
         command: def.command,
+        template: def.template,
+        role: def.role_arn,
         timeout_secs: def.timeout.as_secs(),
         environment: def.environment,
         created_date: from_millis(row.created_at),
@@ -67,6 +79,8 @@ fn definition_of(row: &LambdaFunctionRow) -> FunctionDefinition {
         command: serde_json::from_str(&row.command).unwrap_or_default(),
         environment: serde_json::from_str(&row.environment).unwrap_or_default(),
         timeout: Duration::from_millis(u64::try_from(row.timeout_ms).unwrap_or(0)),
+        role_arn: row.role_arn.clone(),
+        template: row.template.clone(),
     }
 }
 
@@ -97,11 +111,32 @@ impl Engine {
                     "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}",
                 ));
             }
-            if input.command.is_empty() || input.command[0].is_empty() {
-                return Err(Error::invalid_parameter(
-                    "The function needs a command: the program to run and its arguments.",
-                ));
+            match (&input.template, input.command.first()) {
+                (None, Some(program)) if !program.is_empty() => {}
+                (None, _) => {
+                    return Err(Error::invalid_parameter(
+                        "The function needs a command (the program to run and its arguments) or a built-in template.",
+                    ));
+                }
+                (Some(_), Some(_)) => {
+                    return Err(Error::invalid_parameter(
+                        "Give the function a command or a built-in template, not both.",
+                    ));
+                }
+                (Some(t), None) => {
+                    if !self.builtin_rotators().iter().any(|b| b == t) {
+                        return Err(Error::invalid_parameter(format!(
+                            "There is no built-in rotator {t}: choose one of {}.",
+                            self.builtin_rotators().join(", ")
+                        )));
+                    }
+                }
             }
+            let Some(role_arn) = input.role.clone().filter(|r| !r.is_empty()) else {
+                return Err(Error::invalid_parameter(
+                    "The function needs an execution role (--role <role ARN>): every call it makes acts as that role.",
+                ));
+            };
             let timeout = input.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS);
             if !(1..=MAX_TIMEOUT_SECS).contains(&timeout) {
                 return Err(Error::validation(
@@ -121,6 +156,25 @@ impl Engine {
             )
             .await?;
             op.event.resource_arn = Some(arn.clone());
+            // Handing a function a role lets it act as that role: AWS asks iam:PassRole.
+            self.authorize_action(
+                &mut op,
+                "iam:PassRole",
+                &role_arn,
+                None,
+                &Vec::new(),
+                false,
+            )
+            .await?;
+            let role_exists = coffer_store::find_principal_by_arn(op.tx.conn(), &role_arn)
+                .await?
+                .is_some_and(|p| p.kind == "role");
+            if !role_exists {
+                return Err(Error::invalid_parameter(format!(
+                    "The role defined for the function cannot be assumed by Lambda: {role_arn} is not an existing role."
+                )));
+            }
+            op.event.detail("role", role_arn.as_str());
             if self.builtin_rotators().iter().any(|b| b == name) {
                 return Err(Error::new(
                     ErrorCode::ResourceExists,
@@ -135,6 +189,8 @@ impl Engine {
                 environment: serde_json::to_string(&input.environment).map_err(Error::internal)?,
                 timeout_ms: i64::try_from(timeout * 1000).unwrap_or(i64::MAX),
                 created_at: op.now,
+                role_arn: Some(role_arn),
+                template: input.template.clone(),
             };
             coffer_store::insert_lambda_function(op.tx.conn(), &row)
                 .await

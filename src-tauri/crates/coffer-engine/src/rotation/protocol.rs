@@ -176,7 +176,8 @@ pub(crate) fn next_rotation(c: &RotationConfigRow, after: i64) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
-/// The context a rotation's own calls run under: Coffer itself, from the scheduler.
+/// The context of the rotation machinery's own bookkeeping (jobs, leases, step keys):
+/// Coffer itself, from the scheduler. Never a rotator's: that acts as its execution role.
 pub(crate) fn rotation_ctx(region: &str) -> RequestContext {
     RequestContext {
         principal: Principal::Coffer,
@@ -218,13 +219,13 @@ impl Engine {
     }
 
     /// Resolves the rotator a Lambda ARN names: a built-in by function name, else a
-    /// registered custom function of the secret's region, else AWS's error.
+    /// registered function of the secret's region, else AWS's error.
     pub(crate) async fn resolve_rotator(
         &self,
         conn: &mut coffer_store::SqliteConnection,
         region: &str,
         arn: &str,
-    ) -> Result<(Arc<dyn Rotator>, Option<StdDuration>)> {
+    ) -> Result<Resolved> {
         let name = lambda_arn_function_name(arn).ok_or_else(|| {
             Error::invalid_parameter(format!(
                 "Invalid RotationLambdaARN {arn}: give arn:aws:lambda:<region>:<account>:function:<name>."
@@ -237,13 +238,34 @@ impl Engine {
             .read()
             .expect("rotators lock")
             .clone();
-        if let Some(r) = registry.builtin(name) {
-            return Ok((r, None));
+        if let Some(rotator) = registry.builtin(name) {
+            return Ok(Resolved {
+                rotator,
+                custom: None,
+                role: None,
+            });
         }
         if let Some(def) = self.function_definition(conn, region, name).await? {
+            let Some(role) = def.role_arn.clone() else {
+                return Err(Error::invalid_request(format!(
+                    "The function {name} has no execution role: delete it and create it again with --role <role ARN>."
+                )));
+            };
             let timeout = def.timeout;
-            if let Some(r) = registry.command(def) {
-                return Ok((r, Some(timeout)));
+            let resolved = match &def.template {
+                Some(t) => registry.builtin(t).map(|rotator| Resolved {
+                    rotator,
+                    custom: None,
+                    role: Some(role),
+                }),
+                None => registry.command(def).map(|rotator| Resolved {
+                    rotator,
+                    custom: Some(timeout),
+                    role: Some(role),
+                }),
+            };
+            if let Some(resolved) = resolved {
+                return Ok(resolved);
             }
         }
         Err(Error::new(
@@ -333,8 +355,35 @@ impl Engine {
             return Err(previous_rotation_incomplete());
         }
         let region = secret.region.clone();
-        self.resolve_rotator(op.tx.conn(), &region, &lambda_arn)
+        let resolved = self
+            .resolve_rotator(op.tx.conn(), &region, &lambda_arn)
             .await?;
+        // Starting a rotation invokes the function: AWS asks the caller for
+        // lambda:InvokeFunction on it, whatever the caller may do to the secret.
+        self.authorize_action(
+            op,
+            "lambda:InvokeFunction",
+            &lambda_arn,
+            None,
+            &Vec::new(),
+            false,
+        )
+        .await?;
+        // A built-in named directly acts under a role made for this secret alone.
+        let role_arn = match &resolved.role {
+            Some(role) => {
+                op.event.detail("executionRoleArn", role.as_str());
+                None
+            }
+            None => {
+                let recorded = existing.as_ref().and_then(|c| c.role_arn.clone());
+                let role = self
+                    .ensure_rotation_role(op, &secret, recorded.as_deref())
+                    .await?;
+                op.event.detail("executionRoleArn", role.as_str());
+                Some(role)
+            }
+        };
         let token = input
             .client_request_token
             .clone()
@@ -365,6 +414,7 @@ impl Engine {
             last_rotated_at: existing.as_ref().and_then(|c| c.last_rotated_at),
             next_rotation_at: None,
             updated_at: op.now,
+            role_arn,
         };
         let base = if immediately {
             op.now
@@ -615,18 +665,19 @@ impl Engine {
         let lease_owner = format!("{}/{}", self.inner.rotation.instance, uuid::Uuid::new_v4());
         loop {
             let claimed = self.claim_job(secret_id, &lease_owner, force).await?;
-            let (job, secret, rotator, custom) = match claimed {
-                Claim::Run {
-                    job,
-                    secret,
-                    rotator,
-                    custom,
-                } => (job, secret, rotator, custom),
-                Claim::Done(run) => return Ok(run),
+            let ClaimedRun {
+                job,
+                secret,
+                resolved,
+                role,
+                first_version_id,
+            } = match claimed {
+                Claim::Run(run) => *run,
+                Claim::Done(done) => return Ok(done),
             };
             let step = RotationStep::parse(&job.step).unwrap_or(RotationStep::CreateSecret);
-            let api = match custom {
-                Some(timeout) => self.mint_api_access(&secret, timeout).await?,
+            let api = match resolved.custom {
+                Some(timeout) => self.mint_api_access(&role, &secret, timeout).await?,
                 None => None,
             };
             let event = RotationEvent {
@@ -634,15 +685,17 @@ impl Engine {
                 secret_id: secret.arn.clone(),
                 client_request_token: job.token.clone(),
                 engine: self.clone(),
-                ctx: rotation_ctx(&secret.region),
+                ctx: RequestContext::principal(Source::Scheduler, role.clone())
+                    .in_region(secret.region.clone()),
+                first_version_id,
                 api: api.clone(),
             };
-            let outcome = rotator.run_step(&event).await;
+            let outcome = resolved.rotator.run_step(&event).await;
             if let Some(access) = api {
                 self.revoke_api_access(&access).await;
             }
             match self
-                .record_step(secret_id, &lease_owner, step, outcome)
+                .record_step(secret_id, &lease_owner, step, outcome, Some(&role))
                 .await?
             {
                 Some(run) => return Ok(run),
@@ -694,27 +747,45 @@ impl Engine {
             if pending != Some(job.token.as_str()) {
                 return abandon("AWSPENDING was moved off the rotation's version");
             }
-            let (rotator, custom) = match self
+            let step = RotationStep::parse(&job.step).unwrap_or(RotationStep::CreateSecret);
+            let resolved = match self
                 .resolve_rotator(op.tx.conn(), &secret.region, &job.lambda_arn)
                 .await
             {
                 Ok(r) => r,
-                Err(e) => {
-                    let step = RotationStep::parse(&job.step).unwrap_or(RotationStep::CreateSecret);
-                    return Ok(ClaimStep::Unresolved(step, e));
+                Err(e) => return Ok(ClaimStep::Unresolved(step, e)),
+            };
+            let role = match &resolved.role {
+                Some(role) => role.clone(),
+                // A built-in named directly: the secret's own role, made again if it is
+                // gone (or the rotation was configured before execution roles existed).
+                None => {
+                    let config =
+                        coffer_store::find_rotation_config(op.tx.conn(), secret_id).await?;
+                    let recorded = config.as_ref().and_then(|c| c.role_arn.clone());
+                    let role = self
+                        .ensure_rotation_role(&mut op, &secret, recorded.as_deref())
+                        .await?;
+                    if let Some(mut config) = config.filter(|_| recorded.as_ref() != Some(&role)) {
+                        config.role_arn = Some(role.clone());
+                        coffer_store::upsert_rotation_config(op.tx.conn(), &config).await?;
+                    }
+                    role
                 }
             };
+            let first_version_id = coffer_store::first_version_id(op.tx.conn(), secret_id).await?;
             job.lease_owner = Some(owner.to_owned());
             job.lease_until = Some(op.now + LEASE_MS);
             job.state = "running".into();
             job.updated_at = op.now;
             coffer_store::update_rotation_job(op.tx.conn(), &job).await?;
-            Ok(ClaimStep::Quiet(Claim::Run {
-                job: Box::new(job),
-                secret: Box::new(secret),
-                rotator,
-                custom,
-            }))
+            Ok(ClaimStep::Quiet(Claim::Run(Box::new(ClaimedRun {
+                job,
+                secret,
+                resolved,
+                role,
+                first_version_id,
+            }))))
         }
         .await;
         match result {
@@ -734,7 +805,7 @@ impl Engine {
             Ok(ClaimStep::Finished) => {
                 op.tx.rollback().await?;
                 match self
-                    .record_step(secret_id, owner, RotationStep::FinishSecret, Ok(()))
+                    .record_step(secret_id, owner, RotationStep::FinishSecret, Ok(()), None)
                     .await?
                 {
                     Some(run) => Ok(Claim::Done(run)),
@@ -745,7 +816,7 @@ impl Engine {
                 op.tx.rollback().await?;
                 let failure = RotationFailure::new(e.code().as_str(), e.message());
                 let run = self
-                    .record_step(secret_id, owner, step, Err(failure))
+                    .record_step(secret_id, owner, step, Err(failure), None)
                     .await?;
                 Ok(Claim::Done(run.unwrap_or(RotationRun::NoJob)))
             }
@@ -753,13 +824,15 @@ impl Engine {
         }
     }
 
-    /// Records a step's outcome with its audit event. `None` = go on with the next step.
+    /// Records a step's outcome with its audit event, which names the execution `role` the
+    /// step acted as. `None` = go on with the next step.
     async fn record_step(
         &self,
         secret_id: i64,
         owner: &str,
         step: RotationStep,
         outcome: std::result::Result<(), RotationFailure>,
+        role: Option<&str>,
     ) -> Result<Option<RotationRun>> {
         let ctx = rotation_ctx(self.default_region());
         let action = match (&outcome, step) {
@@ -795,6 +868,9 @@ impl Engine {
         op.event.resource_arn = Some(secret.arn.clone());
         op.event.version_id = Some(job.token.clone());
         op.event.detail("step", step.as_str());
+        if let Some(role) = role {
+            op.event.detail("executionRoleArn", role);
+        }
         job.updated_at = op.now;
         match outcome {
             Ok(()) if step == RotationStep::FinishSecret => {
@@ -810,6 +886,7 @@ impl Engine {
                         owner,
                         RotationStep::FinishSecret,
                         Err(failure),
+                        role,
                     ))
                     .await;
                 }
@@ -841,8 +918,8 @@ impl Engine {
                 Ok(Some(RotationRun::Succeeded { version_id: token }))
             }
             Ok(()) => {
-                // A step done: remember where to resume. Not an audit event of its own —
-                // the rotator's calls (PutSecretValue, …) are audited as they happen.
+                // A step done: remember where to resume, with an event that names the role
+                // it acted as (the rotator's own calls are audited under that role too).
                 let next = RotationStep::ALL
                     .iter()
                     .position(|s| *s == step)
@@ -851,7 +928,8 @@ impl Engine {
                     .unwrap_or(RotationStep::FinishSecret);
                 job.step = next.as_str().to_owned();
                 coffer_store::update_rotation_job(op.tx.conn(), &job).await?;
-                self.commit_quiet(op).await?;
+                let draft = op.event.clone().ok();
+                self.commit_with(op, draft).await?;
                 Ok(None)
             }
             Err(failure) => {
@@ -913,14 +991,28 @@ enum ClaimStep {
 }
 
 enum Claim {
-    Run {
-        job: Box<RotationJobRow>,
-        secret: Box<SecretRow>,
-        rotator: Arc<dyn Rotator>,
-        /// The step timeout of a custom (out-of-process) rotator; `None` for a built-in.
-        custom: Option<StdDuration>,
-    },
+    Run(Box<ClaimedRun>),
     Done(RotationRun),
+}
+
+/// A step this process holds the lease for, with everything it runs with.
+struct ClaimedRun {
+    job: RotationJobRow,
+    secret: SecretRow,
+    resolved: Resolved,
+    /// The execution role the step acts as.
+    role: String,
+    first_version_id: Option<String>,
+}
+
+/// The rotator a Lambda ARN names, and how it runs.
+pub(crate) struct Resolved {
+    pub(crate) rotator: Arc<dyn Rotator>,
+    /// The step timeout of a custom (out-of-process) rotator; `None` for a built-in.
+    pub(crate) custom: Option<StdDuration>,
+    /// The function's execution role; `None` for a built-in named directly, which acts
+    /// under the role recorded in the secret's rotation configuration.
+    pub(crate) role: Option<String>,
 }
 
 /// True when AWSPENDING is on a version other than AWSCURRENT's: a rotation is unfinished.

@@ -99,8 +99,12 @@ pub struct RotationEvent {
     pub client_request_token: String,
     /// The engine, for the Secrets Manager calls a Lambda would make.
     pub engine: Engine,
-    /// The context those calls run under (source `Scheduler`, audited as the rotation).
+    /// The context those calls run under: the function's execution role, from source
+    /// `Scheduler` (never Coffer itself: a rotator may do only what its role may).
     pub ctx: RequestContext,
+    /// The secret's first version with a value: the multi-user rotators take the pair of
+    /// database users they may change from it, never from a later version a writer chose.
+    pub first_version_id: Option<String>,
     /// API access for out-of-process rotators, when the API listener is running.
     pub api: Option<ApiAccess>,
 }
@@ -161,8 +165,8 @@ pub trait Rotator: Send + Sync {
     async fn run_step(&self, event: &RotationEvent) -> Result<(), RotationFailure>;
 }
 
-/// A custom rotator registered with `coffer lambda create-function`: a command Coffer runs
-/// once per step with the event JSON on stdin.
+/// A function registered with `coffer lambda create-function`: a command Coffer runs once
+/// per step with the event JSON on stdin, or a built-in deployed under a role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionDefinition {
     /// The function name (the last part of its Lambda ARN).
@@ -173,6 +177,10 @@ pub struct FunctionDefinition {
     pub environment: BTreeMap<String, String>,
     /// How long one step may run before it is killed and fails.
     pub timeout: Duration,
+    /// The execution role every call of the function acts as.
+    pub role_arn: Option<String>,
+    /// The built-in rotator it deploys instead of a command.
+    pub template: Option<String>,
 }
 
 /// Builds the rotator for a registered custom function.
