@@ -757,7 +757,7 @@ async fn rotation_is_authorized_with_the_rotation_lambda_arn_condition() {
         .await
         .unwrap();
     let policy = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:RotateSecret","Resource":"*","Condition":{{"StringEquals":{{"secretsmanager:RotationLambdaARN":"{GENERATED}"}}}}}}]}}"#
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:RotateSecret","Resource":"*","Condition":{{"StringEquals":{{"secretsmanager:RotationLambdaARN":"{GENERATED}"}}}}}},{{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}}]}}"#
     );
     t.engine
         .put_principal_policy(&root(), PrincipalKind::User, "ops", "rotate", &policy)
