@@ -132,6 +132,9 @@ pub struct PgServer {
     pub superuser: String,
     /// The server's log (every statement).
     pub log: PathBuf,
+    /// Its self-signed certificate (for 127.0.0.1), which a secret names in `sslrootcert`
+    /// to connect with verified TLS.
+    pub cert: PathBuf,
 }
 
 /// The shared PostgreSQL server of this test binary, started on first use.
@@ -191,7 +194,16 @@ fn start_postgres() -> PgServer {
             .args([
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
             ])
-            .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            // An end-entity certificate that is its own trust anchor (rustls refuses a CA
+            // certificate presented by a server).
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
             .arg(&key)
             .arg("-out")
             .arg(&cert),
@@ -236,6 +248,7 @@ fn start_postgres() -> PgServer {
         port,
         superuser: "postgres".into(),
         log,
+        cert,
     }
 }
 

@@ -244,14 +244,17 @@ async fn my_can_read(user: &str, password: &str, table_of: &str) -> bool {
         .is_ok()
 }
 
+/// A PostgreSQL secret in AWS's shape. Plaintext, explicitly: the test servers have no
+/// certificate a system CA signed, and a secret that says nothing gets verified TLS.
 pub(crate) fn pg_secret(port: u16, user: &str, password: &str) -> Value {
     json!({"engine": "postgres", "host": "127.0.0.1", "port": port, "username": user,
-           "password": password, "dbname": "postgres"})
+           "password": password, "dbname": "postgres", "sslmode": "disable"})
 }
 
+/// A MariaDB secret in AWS's shape; plaintext, explicitly (see [`pg_secret`]).
 pub(crate) fn my_secret(port: u16, user: &str, password: &str) -> Value {
     json!({"engine": "mariadb", "host": "127.0.0.1", "port": port, "username": user,
-           "password": password})
+           "password": password, "ssl": false})
 }
 
 // ---- PostgreSQL ----
@@ -486,7 +489,10 @@ async fn postgres_rotation_uses_tls_when_the_secret_asks() {
     pg_user("pgtls", "Initial-Pass-3").await;
     let store = TestStore::new().await;
     let mut secret = pg_secret(pg.port, "pgtls", "Initial-Pass-3");
+    secret.as_object_mut().unwrap().remove("sslmode");
     secret["ssl"] = json!(true);
+    // Verified TLS: the server's certificate is trusted because the secret names it.
+    secret["sslrootcert"] = json!(pg.cert.display().to_string());
     let arn = create(&store, "db/pgtls", &secret).await;
     rotate(
         &coffer_rotators::postgresql(Strategy::SingleUser),
@@ -510,6 +516,64 @@ async fn postgres_rotation_uses_tls_when_the_secret_asks() {
     assert!(
         rotator_logins.iter().all(|l| l.contains("SSL enabled")),
         "{rotator_logins:?}"
+    );
+}
+
+/// A secret that says nothing about TLS gets verified TLS, never a fallback: against a
+/// server whose certificate no trusted CA signed the rotation stops at setSecret before
+/// anything is sent (a network attacker could otherwise strip TLS, or present its own
+/// certificate, and read the new password), and the user's password is unchanged.
+#[tokio::test]
+async fn postgres_rotation_verifies_tls_unless_the_secret_asks_for_less() {
+    let pg = dbservers::postgres();
+    pg_user("pgverify", "Initial-Pass-12").await;
+    let store = TestStore::new().await;
+    let mut secret = pg_secret(pg.port, "pgverify", "Initial-Pass-12");
+    secret.as_object_mut().unwrap().remove("sslmode");
+    let arn = create(&store, "db/pgverify", &secret).await;
+    let r = coffer_rotators::postgresql(Strategy::SingleUser);
+    let tok = token("pgverify");
+    step(&r, &store, &arn, &tok, RotationStep::CreateSecret)
+        .await
+        .unwrap();
+    let f = step(&r, &store, &arn, &tok, RotationStep::SetSecret)
+        .await
+        .unwrap_err();
+    assert_eq!(f.kind, "TargetUnreachable", "{f}");
+    assert_eq!(
+        pg_login(pg.port, "pgverify", "Initial-Pass-12").await,
+        Login::Ok
+    );
+    let log = pg.log_text();
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("user=pgverify") && l.contains("coffer-rotator")),
+        "the rotator logged in without verified TLS:\n{log}"
+    );
+}
+
+/// The same for MariaDB, whose test server offers no TLS at all: no plaintext fallback
+/// unless the secret says `"ssl": false`.
+#[tokio::test]
+async fn mariadb_rotation_never_falls_back_to_plaintext_unless_the_secret_asks() {
+    let db = dbservers::mariadb();
+    my_user("myverify", "Initial-Pass-13").await;
+    let store = TestStore::new().await;
+    let mut secret = my_secret(db.port, "myverify", "Initial-Pass-13");
+    secret.as_object_mut().unwrap().remove("ssl");
+    let arn = create(&store, "db/myverify", &secret).await;
+    let r = coffer_rotators::mysql(Strategy::SingleUser);
+    let tok = token("myverify");
+    step(&r, &store, &arn, &tok, RotationStep::CreateSecret)
+        .await
+        .unwrap();
+    let f = step(&r, &store, &arn, &tok, RotationStep::SetSecret)
+        .await
+        .unwrap_err();
+    assert_eq!(f.kind, "TargetUnreachable", "{f}");
+    assert_eq!(
+        my_login(db.port, "myverify", "Initial-Pass-13").await,
+        Login::Ok
     );
 }
 

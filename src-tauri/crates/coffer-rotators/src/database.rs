@@ -48,17 +48,23 @@ pub mod kind {
 }
 
 /// TLS to the database, from the secret's `ssl` / `sslmode` members.
+///
+/// The default is [`TlsMode::VerifyFull`]: a rotation sends a new password (and, for the
+/// alternating-users strategy, logs in as the admin), so a network attacker who could strip
+/// or intercept TLS would learn them. Anything weaker is the secret's explicit choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsMode {
-    /// Never TLS.
+    /// Never TLS (`"ssl": false` or `"sslmode": "disable"`).
     Disable,
-    /// TLS if the server offers it (the default, like AWS's templates and libpq).
+    /// TLS if the server offers it, else plaintext: an attacker can strip it. Only when
+    /// the secret asks (`"sslmode": "prefer"`).
     Prefer,
     /// TLS or fail, without checking the certificate.
     Require,
     /// TLS with the certificate checked against the trusted roots.
     VerifyCa,
-    /// As `VerifyCa`, and the host name must match.
+    /// As `VerifyCa`, and the host name must match: the default, and `"ssl": true` (AWS's
+    /// templates connect with `sslmode=verify-full` when a secret asks for TLS).
     VerifyFull,
 }
 
@@ -77,6 +83,9 @@ pub struct Credentials {
     pub dbname: Option<String>,
     /// TLS requirement.
     pub tls: TlsMode,
+    /// A CA certificate file (PEM) to trust besides the system's (`sslrootcert`), for a
+    /// server whose certificate a private CA signed.
+    pub root_cert: Option<String>,
 }
 
 impl fmt::Debug for Credentials {
@@ -119,10 +128,10 @@ fn tls_from(fields: &Map<String, Value>) -> Result<TlsMode, RotationFailure> {
         };
     }
     match fields.get("ssl") {
-        None | Some(Value::Null) => Ok(TlsMode::Prefer),
-        Some(Value::Bool(true)) => Ok(TlsMode::Require),
+        None | Some(Value::Null) => Ok(TlsMode::VerifyFull),
+        Some(Value::Bool(true)) => Ok(TlsMode::VerifyFull),
         Some(Value::Bool(false)) => Ok(TlsMode::Disable),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(TlsMode::Require),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(TlsMode::VerifyFull),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(TlsMode::Disable),
         Some(_) => Err(invalid("The secret's ssl member must be true or false.")),
     }
@@ -168,6 +177,11 @@ impl DbSecret {
             _ => None,
         };
         let tls = tls_from(&fields)?;
+        let root_cert = match fields.get("sslrootcert").or_else(|| fields.get("ssl_ca")) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(path)) if !path.is_empty() => Some(path.clone()),
+            Some(_) => return Err(invalid("The secret's sslrootcert must be a file path.")),
+        };
         Ok(DbSecret {
             creds: Credentials {
                 host,
@@ -176,6 +190,7 @@ impl DbSecret {
                 password,
                 dbname,
                 tls,
+                root_cert,
             },
             fields,
         })
@@ -599,9 +614,13 @@ mod tests {
     #[test]
     fn tls_members() {
         let m = |s: &str| tls_from(&serde_json::from_str(s).unwrap());
-        assert_eq!(m("{}").unwrap(), TlsMode::Prefer);
-        assert_eq!(m(r#"{"ssl":true}"#).unwrap(), TlsMode::Require);
-        assert_eq!(m(r#"{"ssl":"true"}"#).unwrap(), TlsMode::Require);
+        // Verified TLS unless the secret explicitly asks for less.
+        assert_eq!(m("{}").unwrap(), TlsMode::VerifyFull);
+        assert_eq!(m(r#"{"ssl":null}"#).unwrap(), TlsMode::VerifyFull);
+        assert_eq!(m(r#"{"ssl":true}"#).unwrap(), TlsMode::VerifyFull);
+        assert_eq!(m(r#"{"ssl":"true"}"#).unwrap(), TlsMode::VerifyFull);
+        assert_eq!(m(r#"{"ssl":false}"#).unwrap(), TlsMode::Disable);
+        assert_eq!(m(r#"{"sslmode":"prefer"}"#).unwrap(), TlsMode::Prefer);
         assert_eq!(
             m(r#"{"sslmode":"verify-full"}"#).unwrap(),
             TlsMode::VerifyFull
@@ -628,6 +647,7 @@ mod tests {
             password: Zeroizing::new("hunter2".into()),
             dbname: None,
             tls: TlsMode::Prefer,
+            root_cert: None,
         };
         assert!(!format!("{c:?}").contains("hunter2"));
     }

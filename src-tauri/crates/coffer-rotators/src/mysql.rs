@@ -37,6 +37,10 @@ fn options(c: &Credentials) -> MySqlConnectOptions {
         .username(&c.username)
         .password(&c.password)
         .ssl_mode(ssl_mode(c.tls));
+    let o = match &c.root_cert {
+        Some(path) => o.ssl_ca(path.as_str()),
+        None => o,
+    };
     match &c.dbname {
         Some(db) => o.database(db),
         None => o,

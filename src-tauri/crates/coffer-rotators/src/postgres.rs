@@ -29,14 +29,18 @@ fn ssl_mode(t: TlsMode) -> PgSslMode {
 }
 
 fn options(c: &Credentials) -> PgConnectOptions {
-    PgConnectOptions::new_without_pgpass()
+    let o = PgConnectOptions::new_without_pgpass()
         .host(&c.host)
         .port(c.port)
         .username(&c.username)
         .password(&c.password)
         .database(c.dbname.as_deref().unwrap_or("postgres"))
         .ssl_mode(ssl_mode(c.tls))
-        .application_name("coffer-rotator")
+        .application_name("coffer-rotator");
+    match &c.root_cert {
+        Some(path) => o.ssl_root_cert(path.as_str()),
+        None => o,
+    }
 }
 
 /// Maps a driver error to a rotation failure. When `statement_has_secret` the server's text
