@@ -928,8 +928,10 @@ impl Engine {
     /// only for the identity generation it was made under (see `identity_cache`). `None`
     /// for an unknown or inactive key (the caller answers UnrecognizedClientException).
     pub async fn authenticate(&self, access_key_id: &str) -> Result<Option<Credential>> {
-        let keys = self.keyring()?;
         let cache = &self.inner.identity_cache;
+        // Before the keys: a seal after this point makes the cache refuse what we add.
+        let epoch = cache.epoch();
+        let keys = self.keyring()?;
         let generations = self.current_generations().await?;
         let (verified, generations) = match cache.key(generations.iam, access_key_id) {
             Some(verified) => (verified, generations),
@@ -941,7 +943,7 @@ impl Engine {
                     .verify_access_key(&mut tx, &keys, access_key_id)
                     .await?;
                 tx.commit().await.map_err(Error::internal)?;
-                cache.put_key(generations.iam, access_key_id, verified.clone());
+                cache.put_key(epoch, generations.iam, access_key_id, verified.clone());
                 (verified, generations)
             }
         };

@@ -33,6 +33,9 @@ pub(crate) struct VerifiedKey {
 
 #[derive(Default)]
 struct Entries {
+    /// Bumped by every [`IdentityCache::clear`] (sealing): a verification that began
+    /// before the seal carries the old value and is not kept.
+    epoch: u64,
     generation: Option<i64>,
     callers: HashMap<String, Arc<Caller>>,
     /// `None` = the key id does not authenticate (unknown or inactive).
@@ -101,18 +104,65 @@ impl IdentityCache {
         self.lock().of(generation)?.keys.get(access_key_id).cloned()
     }
 
-    /// Remembers the verification of `access_key_id` under `generation`.
-    pub fn put_key(&self, generation: i64, access_key_id: &str, key: Option<VerifiedKey>) {
-        if let Some(e) = self.lock().for_put(generation) {
+    /// The current epoch: read it before the keys a verification uses, and pass it to
+    /// [`IdentityCache::put_key`].
+    pub fn epoch(&self) -> u64 {
+        self.lock().epoch
+    }
+
+    /// Remembers the verification of `access_key_id` under `generation`, unless the cache
+    /// was cleared (the store sealed) since `epoch`: a request that raced the seal must not
+    /// leave an unsealed key secret behind in memory.
+    pub fn put_key(
+        &self,
+        epoch: u64,
+        generation: i64,
+        access_key_id: &str,
+        key: Option<VerifiedKey>,
+    ) {
+        let mut entries = self.lock();
+        if entries.epoch != epoch {
+            return;
+        }
+        if let Some(e) = entries.for_put(generation) {
             e.keys.insert(access_key_id.to_owned(), key);
         }
     }
 
-    /// Forgets everything (sealing: no unsealed key secret may stay in memory).
+    /// Forgets everything (sealing: no unsealed key secret may stay in memory), and turns
+    /// away what verifications under way would add.
     pub fn clear(&self) {
         let mut e = self.lock();
         e.callers.clear();
         e.keys.clear();
         e.generation = None;
+        e.epoch += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> VerifiedKey {
+        VerifiedKey {
+            principal_arn: "arn:aws:iam::123456789012:user/app".into(),
+            secret: SecretBytes::new(b"the secret access key".to_vec()),
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn a_verification_that_raced_a_seal_is_not_kept() {
+        let cache = IdentityCache::default();
+        // A request read the epoch and the keys, then the store sealed before it cached
+        // the key it verified.
+        let epoch = cache.epoch();
+        cache.clear();
+        cache.put_key(epoch, 7, "AKIAEXAMPLE", Some(key()));
+        assert!(cache.key(7, "AKIAEXAMPLE").is_none());
+        // After the seal, a new verification is kept as usual.
+        cache.put_key(cache.epoch(), 7, "AKIAEXAMPLE", Some(key()));
+        assert!(cache.key(7, "AKIAEXAMPLE").is_some_and(|k| k.is_some()));
     }
 }
