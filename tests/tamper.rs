@@ -1036,6 +1036,92 @@ async fn audit_tail_deleted_after_close_is_reported() {
     e.close().await;
 }
 
+/// The anchor follows the chain while the engine runs (a process that is killed never
+/// closes cleanly): the newest events deleted from under the running engine, once the
+/// anchor has caught up, are reported.
+#[tokio::test]
+async fn audit_tail_deleted_while_the_engine_runs_is_reported() {
+    let (t, head) = store_with_history().await;
+    // Awaited, not slept for; the bound only turns a writer that never writes into a failure.
+    let mut anchored = t.engine.anchored();
+    tokio::time::timeout(Duration::from_secs(120), anchored.wait_for(|s| *s >= head))
+        .await
+        .expect("the anchor never reached the head while the engine ran")
+        .unwrap();
+    let pool = raw(&t.path()).await;
+    sqlx::query("DELETE FROM audit_events WHERE seq > ?")
+        .bind(head - 3)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let report = t.engine.verify_audit(&root()).await.unwrap();
+    assert_first_bad(&report, head - 2, "tail deleted under the running engine");
+}
+
+/// The anchor is part of the evidence: deleted, or edited, it is a finding, and the engine
+/// does not quietly write a new one over the gap.
+#[tokio::test]
+async fn a_missing_or_edited_audit_anchor_is_a_finding() {
+    let (t, _) = store_with_history().await;
+    t.engine.close().await;
+    let anchor = format!("{}.audit-anchor", t.path().display());
+    let reopen = async || {
+        let e = Engine::open(&t.path(), Arc::new(SystemClock))
+            .await
+            .unwrap();
+        e.unseal(&Password::from(PASSWORD)).await.unwrap();
+        e
+    };
+
+    std::fs::remove_file(&anchor).unwrap();
+    let e = reopen().await;
+    let report = e.verify_audit(&root()).await.unwrap();
+    assert!(!report.is_intact(), "{report:?}");
+    assert!(
+        report
+            .problem
+            .as_deref()
+            .unwrap_or_default()
+            .contains("missing"),
+        "{report:?}"
+    );
+    // Writes and a clean close do not paper over it.
+    put(&e, "tamper/audit-0", text("after the anchor went")).await;
+    e.close().await;
+    assert!(
+        !Path::new(&anchor).exists(),
+        "the engine wrote a new anchor"
+    );
+    let e = reopen().await;
+    assert!(!e.verify_audit(&root()).await.unwrap().is_intact());
+    e.close().await;
+
+    // An anchor moved back to the first event, without the key to MAC it.
+    let event_1_mac: String = {
+        let pool = raw(&t.path()).await;
+        let mac: Vec<u8> = sqlx::query_scalar("SELECT mac FROM audit_events WHERE seq = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        mac.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    std::fs::write(&anchor, format!("1 {event_1_mac} {}\n", "00".repeat(32))).unwrap();
+    let e = reopen().await;
+    let report = e.verify_audit(&root()).await.unwrap();
+    assert!(!report.is_intact(), "{report:?}");
+    assert!(
+        report
+            .problem
+            .as_deref()
+            .unwrap_or_default()
+            .contains("edited"),
+        "{report:?}"
+    );
+    e.close().await;
+}
+
 /// B.18/H.57: the whole file rolled back to an older copy is caught by the anchor of the
 /// newer one: the first event the copy lacks is reported.
 #[tokio::test]

@@ -5,7 +5,11 @@
 //! from the root key, so someone with the database file but not the master password cannot
 //! forge, edit, insert, delete or reorder events without [`Engine::verify_audit`] reporting
 //! the first bad sequence number. Deleting the newest events is caught by the anchor file
-//! (`<store>.audit-anchor`), which records the head of the chain whenever the engine closes.
+//! (`<store>.audit-anchor`), which records the head of the chain: written when the store is
+//! made, a moment after commits (the [`AnchorWriter`] task) and when the engine closes,
+//! with a MAC under the audit key over the store id and the head, so it cannot be forged
+//! or moved back. A missing anchor, or one that does not verify, is a finding, never
+//! repaired silently: the writer then leaves it as it is.
 //!
 //! Events never hold secret values: details carry keyed hashes only.
 
@@ -518,42 +522,45 @@ impl Engine {
             }
         }
         drop(conn);
+        let ok = |problem: Option<(i64, String)>| ChainReport {
+            events: checked,
+            first_bad_seq: problem.as_ref().map(|p| p.0),
+            problem: problem.map(|p| p.1),
+        };
         let report = match report {
             Some(r) => r,
-            None => match self.read_audit_anchor() {
-                Some((anchor_seq, _)) if anchor_seq >= expected_seq => ChainReport {
-                    events: checked,
-                    first_bad_seq: Some(expected_seq),
-                    problem: Some(format!(
-                        "the log ends at event {} but the anchor recorded event {anchor_seq}: events were deleted",
+            None => match self.read_audit_anchor(&keys) {
+                // A store with events always has an anchor (written when it was made).
+                Anchor::Missing if checked > 0 => ok(Some((
+                    expected_seq,
+                    format!(
+                        "the anchor file {} is missing: events at the end of the log may have been deleted",
+                        self.anchor_path().display()
+                    ),
+                ))),
+                Anchor::Missing => ok(None),
+                Anchor::Forged => ok(Some((
+                    expected_seq,
+                    "the anchor file was edited: its MAC does not verify".into(),
+                ))),
+                Anchor::Head { seq, .. } if seq >= expected_seq => ok(Some((
+                    expected_seq,
+                    format!(
+                        "the log ends at event {} but the anchor recorded event {seq}: events were deleted",
                         expected_seq - 1
-                    )),
-                },
-                Some((anchor_seq, anchor_mac_hex)) => {
+                    ),
+                ))),
+                Anchor::Head { seq, mac_hex } => {
                     let mut conn = self.inner.store.read_conn().await?;
-                    let row = coffer_store::audit_chain_batch(&mut conn, anchor_seq - 1, 1).await?;
+                    let row = coffer_store::audit_chain_batch(&mut conn, seq - 1, 1).await?;
                     match row.first() {
-                        Some(r) if r.seq == anchor_seq && hex(&r.mac) != anchor_mac_hex => {
-                            ChainReport {
-                                events: checked,
-                                first_bad_seq: Some(anchor_seq),
-                                problem: Some(
-                                    "the chain was rewritten after the anchor was recorded".into(),
-                                ),
-                            }
-                        }
-                        _ => ChainReport {
-                            events: checked,
-                            first_bad_seq: None,
-                            problem: None,
-                        },
+                        Some(r) if r.seq == seq && hex(&r.mac) != mac_hex => ok(Some((
+                            seq,
+                            "the chain was rewritten after the anchor was recorded".into(),
+                        ))),
+                        _ => ok(None),
                     }
                 }
-                None => ChainReport {
-                    events: checked,
-                    first_bad_seq: None,
-                    problem: None,
-                },
             },
         };
         Ok(report)
@@ -565,31 +572,147 @@ impl Engine {
         PathBuf::from(p)
     }
 
-    fn read_audit_anchor(&self) -> Option<(i64, String)> {
-        let text = std::fs::read_to_string(self.anchor_path()).ok()?;
-        let (seq, mac) = text.trim().split_once(' ')?;
-        Some((seq.parse().ok()?, mac.to_owned()))
+    /// The anchor file as it stands (`<seq> <event MAC> <anchor MAC>`).
+    fn read_audit_anchor(&self, keys: &Keyring) -> Anchor {
+        let Ok(text) = std::fs::read_to_string(self.anchor_path()) else {
+            return Anchor::Missing;
+        };
+        let fields: Vec<&str> = text.split_whitespace().collect();
+        let parse = |seq: &str| seq.parse::<i64>().ok();
+        match fields.as_slice() {
+            [seq, mac_hex, tag] => match parse(seq) {
+                Some(seq) if hex(&self.anchor_tag(keys, seq, mac_hex)) == *tag => Anchor::Head {
+                    seq,
+                    mac_hex: (*mac_hex).to_owned(),
+                },
+                _ => Anchor::Forged,
+            },
+            _ => Anchor::Forged,
+        }
+    }
+
+    /// The anchor's MAC: the audit key over a domain label, the store id and the head.
+    fn anchor_tag(&self, keys: &Keyring, seq: i64, mac_hex: &str) -> [u8; 32] {
+        let mut data = b"coffer/v1/audit-anchor\0".to_vec();
+        data.extend_from_slice(&self.inner.store_id);
+        data.extend_from_slice(format!("\0{seq}\0{mac_hex}").as_bytes());
+        keys.audit_mac.mac(&data)
     }
 
     /// Records the chain head outside the database (write temp, fsync, rename, fsync dir),
-    /// so that deleting the newest events, or rolling the file back, is detectable.
+    /// so that deleting the newest events, or rolling the file back, is detectable. Never
+    /// moves the anchor back, and never replaces a missing anchor (unless `creating`, when
+    /// the store is made) or one that does not verify: those are findings to report.
     pub async fn write_audit_anchor(&self) -> Result<()> {
+        self.write_anchor(false).await
+    }
+
+    pub(crate) async fn write_anchor(&self, creating: bool) -> Result<()> {
+        let keys = self.keyring()?;
         let mut conn = self.inner.store.read_conn().await?;
         let Some((seq, mac)) = coffer_store::audit_head(&mut conn).await? else {
             return Ok(());
         };
-        if let Some((old_seq, _)) = self.read_audit_anchor() {
-            if old_seq > seq {
-                // Never move the anchor backwards: that would hide a truncation.
-                return Ok(());
-            }
+        match self.read_audit_anchor(&keys) {
+            Anchor::Missing if creating => {}
+            Anchor::Missing | Anchor::Forged => return Ok(()),
+            // Never backwards: that would hide a truncation.
+            Anchor::Head { seq: old, .. } if old > seq => return Ok(()),
+            Anchor::Head { .. } => {}
         }
+        drop(conn);
+        let mac_hex = hex(&mac);
+        let tag = hex(&self.anchor_tag(&keys, seq, &mac_hex));
         let path = self.anchor_path();
-        let text = format!("{seq} {}\n", hex(&mac));
+        let text = format!("{seq} {mac_hex} {tag}\n");
         tokio::task::spawn_blocking(move || write_atomically(&path, text.as_bytes()))
             .await
             .map_err(Error::internal)?
-            .map_err(Error::internal)
+            .map_err(Error::internal)?;
+        self.inner
+            .anchor_writer
+            .written
+            .send_if_modified(|w| std::mem::replace(w, seq) != seq);
+        Ok(())
+    }
+
+    /// Follows the anchor file: the sequence number of the last head written to it.
+    pub fn anchored(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.inner.anchor_writer.written.subscribe()
+    }
+}
+
+/// What the anchor file says.
+enum Anchor {
+    /// No anchor file.
+    Missing,
+    /// An anchor whose MAC does not verify, or that does not parse.
+    Forged,
+    /// The recorded head.
+    Head { seq: i64, mac_hex: String },
+}
+
+/// Keeps the anchor file a moment behind the chain's head while the engine runs, so that
+/// deleting the newest events is caught even when the process never closes cleanly. Woken
+/// after each commit of audit events; writes at most once per [`ANCHOR_DELAY`].
+pub(crate) struct AnchorWriter {
+    wake: std::sync::Mutex<Option<tokio::sync::mpsc::Sender<()>>>,
+    /// The sequence number of the last head written (0: none), so tests await a write.
+    written: tokio::sync::watch::Sender<i64>,
+}
+
+impl Default for AnchorWriter {
+    fn default() -> Self {
+        AnchorWriter {
+            wake: Default::default(),
+            written: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+/// How long after a commit the anchor is written: commits in that time share one write.
+const ANCHOR_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
+
+impl std::fmt::Debug for AnchorWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnchorWriter").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Asks for the anchor to be written soon; called after audit events commit. Never
+    /// waits. The task holds the engine weakly and ends with it.
+    pub(crate) fn anchor_soon(&self) {
+        let writer = &self.inner.anchor_writer;
+        let mut wake = writer.wake.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(sender) = wake.as_ref() {
+            match sender.try_send(()) {
+                Ok(()) | Err(tokio::sync::mpsc::error::TrySendError::Full(())) => return,
+                Err(tokio::sync::mpsc::error::TrySendError::Closed(())) => {}
+            }
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
+        let _ = sender.try_send(());
+        let engine = std::sync::Arc::downgrade(&self.inner);
+        runtime.spawn(async move {
+            while receiver.recv().await.is_some() {
+                tokio::time::sleep(ANCHOR_DELAY).await;
+                let Some(inner) = engine.upgrade() else {
+                    return;
+                };
+                let engine = Engine { inner };
+                if engine.is_sealed() {
+                    continue;
+                }
+                // A failure (the store closing) loses nothing: the next commit asks again,
+                // and close writes the anchor too.
+                let _ = engine.write_anchor(false).await;
+            }
+        });
+        *wake = Some(sender);
     }
 }
 

@@ -73,6 +73,7 @@ struct Inner {
     next_purge_check: AtomicI64,
     /// The audit chain head this process last committed: saves a read per operation.
     audit_head: std::sync::Mutex<Option<(i64, Vec<u8>)>>,
+    anchor_writer: audit::AnchorWriter,
     /// Reads' audit events waiting for a shared commit.
     group_commit: GroupCommit,
     /// Callers and verified access keys, valid for one identity generation.
@@ -221,6 +222,8 @@ impl Engine {
         let mut op = engine.begin(&ctx, "InitStore").await?;
         let r = engine.authorize(&mut op, None).await;
         engine.finish(op, r).await?;
+        // The anchor exists from the first event on: a missing one is then a finding.
+        engine.write_anchor(true).await?;
         Ok(engine)
     }
 
@@ -276,6 +279,7 @@ impl Engine {
                 keyring: RwLock::new(keyring),
                 next_purge_check: AtomicI64::new(i64::MIN),
                 audit_head: std::sync::Mutex::new(None),
+                anchor_writer: Default::default(),
                 group_commit: GroupCommit::default(),
                 identity_cache: Default::default(),
                 generations: Default::default(),
@@ -631,7 +635,11 @@ impl Engine {
     }
 
     pub(crate) fn set_cached_audit_head(&self, head: Option<(i64, Vec<u8>)>) {
+        let committed = head.is_some();
         *self.inner.audit_head.lock().expect("audit head lock") = head;
+        if committed {
+            self.anchor_soon();
+        }
     }
 
     /// Authorizes the operation's own action on `resource` (`None` = `*`): the single
