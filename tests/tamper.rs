@@ -1122,6 +1122,37 @@ async fn a_missing_or_edited_audit_anchor_is_a_finding() {
     e.close().await;
 }
 
+/// After a master password change the old wrap of the root key — which the old password
+/// opens — is neither in the WAL nor in the database file: someone who learnt the old
+/// password and copies the files afterwards cannot open today's data with it.
+#[tokio::test]
+async fn a_changed_master_password_leaves_no_old_wrap_on_disk() {
+    let t = TestStore::new().await;
+    create(&t.engine, "tamper/pw", text("value")).await;
+    let pool = raw(&t.path()).await;
+    let old: Vec<u8> = sqlx::query_scalar("SELECT wrapped_root_key FROM store_meta")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    t.engine
+        .change_password(
+            &root(),
+            &Password::from(PASSWORD),
+            &Password::from("another master password, 2026"),
+            None,
+        )
+        .await
+        .unwrap();
+    let wal = std::fs::read(format!("{}-wal", t.path().display())).unwrap_or_default();
+    assert!(wal.is_empty(), "the WAL still holds {} bytes", wal.len());
+    let db = std::fs::read(t.path()).unwrap();
+    assert!(
+        !db.windows(old.len()).any(|w| w == old.as_slice()),
+        "the old root-key wrap is still in the database file"
+    );
+}
+
 /// B.18/H.57: the whole file rolled back to an older copy is caught by the anchor of the
 /// newer one: the first event the copy lacks is reported.
 #[tokio::test]

@@ -324,6 +324,12 @@ impl Engine {
 
     /// Changes the master password. Only the root-key wrap changes; every other row of
     /// the store stays byte-identical. `kdf` = new Argon2id cost (default: keep the cost).
+    ///
+    /// Argon2 runs (twice: the current password's check, the new wrap) before the writer
+    /// lock is taken, so the API's writes do not wait for it; the transaction then checks
+    /// that the wrap it started from is still the store's. Afterwards the WAL is
+    /// checkpointed and truncated, so the old wrap (which the old password opens) does not
+    /// stay behind in it.
     pub async fn change_password(
         &self,
         ctx: &RequestContext,
@@ -331,43 +337,56 @@ impl Engine {
         new: &Password,
         kdf: Option<KdfParams>,
     ) -> Result<()> {
+        let before = self.load_meta().await?;
+        let rewrapped = {
+            let store_id = self.inner.store_id.clone();
+            let (cur, newpw) = (current.clone(), new.clone());
+            let header = before.kdf_header.clone();
+            let wrapped = before.wrapped_root_key.clone();
+            tokio::task::spawn_blocking(move || {
+                let root = coffer_crypto::open_root(&cur, &header, &wrapped, &store_id)
+                    .map_err(keyring::unseal_error)?;
+                let params = match kdf {
+                    Some(p) => p,
+                    None => {
+                        coffer_crypto::KdfHeader::decode(&header)
+                            .map_err(keyring::unseal_error)?
+                            .params
+                    }
+                };
+                params
+                    .check()
+                    .map_err(|e| Error::new(ErrorCode::InvalidParameter, e.to_string()))?;
+                coffer_crypto::rewrap_root(&root, &newpw, params, &store_id)
+                    .map_err(Error::internal)
+            })
+            .await
+            .map_err(Error::internal)?
+        };
         let mut op = self.begin(ctx, "ChangeMasterPassword").await?;
         let result = async {
             self.authorize(&mut op, None).await?;
+            let (kdf_header, wrapped) = rewrapped?;
             let meta = coffer_store::load_meta(op.tx.conn())
                 .await?
                 .ok_or_else(|| Error::new(ErrorCode::StoreCorrupt, "The store has no meta row."))?;
-            let (kdf_header, wrapped, _) = {
-                let store_id = self.inner.store_id.clone();
-                let (cur, newpw) = (current.clone(), new.clone());
-                let header = meta.kdf_header.clone();
-                let wrapped = meta.wrapped_root_key.clone();
-                tokio::task::spawn_blocking(move || {
-                    let root = coffer_crypto::open_root(&cur, &header, &wrapped, &store_id)
-                        .map_err(keyring::unseal_error)?;
-                    let params = match kdf {
-                        Some(p) => p,
-                        None => {
-                            coffer_crypto::KdfHeader::decode(&header)
-                                .map_err(keyring::unseal_error)?
-                                .params
-                        }
-                    };
-                    params
-                        .check()
-                        .map_err(|e| Error::new(ErrorCode::InvalidParameter, e.to_string()))?;
-                    let (h, w) = coffer_crypto::rewrap_root(&root, &newpw, params, &store_id)
-                        .map_err(Error::internal)?;
-                    Ok::<_, Error>((h, w, ()))
-                })
-                .await
-                .map_err(Error::internal)??
-            };
+            if meta.wrapped_root_key != before.wrapped_root_key {
+                return Err(Error::invalid_request(
+                    "The master password was changed by another request meanwhile: enter the current one and try again.",
+                ));
+            }
             coffer_store::update_root_wrap(op.tx.conn(), &kdf_header, &wrapped, op.now).await?;
             Ok(())
         }
         .await;
-        self.finish(op, result).await
+        self.finish(op, result).await?;
+        // A reader in the middle of a long snapshot holds the WAL: try again a few times.
+        for _ in 0..3 {
+            if self.inner.store.truncate_wal().await? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// The Argon2id cost the master key is derived with now.

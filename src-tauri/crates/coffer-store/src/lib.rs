@@ -272,6 +272,19 @@ impl Store {
         Ok(self.pool.begin().await?)
     }
 
+    /// Copies the whole WAL into the database file and truncates it to zero bytes, under
+    /// the writer lock (readers are waited for, up to the busy timeout): after a change
+    /// whose old rows must not stay on disk, such as the master password's wrap of the
+    /// root key. False when a reader kept the WAL in use for the whole busy timeout.
+    pub async fn truncate_wal(&self) -> Result<bool> {
+        let _writer = self.writer.lock().await;
+        let mut conn = self.write_pool.acquire().await?;
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(busy == 0)
+    }
+
     /// Follows the background checkpointer's passes: a test awaits a complete pass that
     /// began after its commit instead of sleeping.
     pub fn checkpoint_passes(&self) -> tokio::sync::watch::Receiver<CheckpointPass> {
