@@ -69,11 +69,12 @@ async fn committed_pages_reach_the_database_file_while_the_store_is_open() {
         Duration::from_secs(120),
         passes.wait_for(|pass| pass.passes > 0 && pass.complete),
     )
-    .await;
+    .await
+    .map(|pass| pass.map(|p| *p));
+    let last = *passes.borrow();
     assert!(
         matches!(complete, Ok(Ok(_))),
-        "no complete checkpoint after the commit within 120 s (last pass: {:?})",
-        *passes.borrow()
+        "no complete checkpoint after the commit within 120 s (last pass: {last:?})"
     );
     let after = file_len(&db);
     assert!(
