@@ -365,6 +365,20 @@ impl ChainReport {
     }
 }
 
+/// The sequence number in an audit token, `seq:<n>` ("older than event n"). Clients keep
+/// and resend these (the UI refetches pages it dropped), so any event's number is valid;
+/// zero, negative or differently written numbers are not, since Coffer never wrote them.
+fn decode_seq_token(token: &str) -> Result<i64> {
+    token
+        .strip_prefix("seq:")
+        .and_then(|n| {
+            n.parse::<i64>()
+                .ok()
+                .filter(|s| *s > 0 && s.to_string() == n)
+        })
+        .ok_or_else(Error::invalid_next_token)
+}
+
 impl Engine {
     /// Queries the audit log, newest first.
     pub async fn query_audit(
@@ -378,16 +392,7 @@ impl Engine {
             let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 10_000));
             let before_seq = match &filter.next_token {
                 None => None,
-                Some(t) => Some(
-                    t.strip_prefix("seq:")
-                        .and_then(|s| s.parse::<i64>().ok())
-                        .ok_or_else(|| {
-                            Error::new(
-                                ErrorCode::InvalidNextToken,
-                                "The NextToken value is invalid.",
-                            )
-                        })?,
-                ),
+                Some(t) => Some(decode_seq_token(t)?),
             };
             let resource = match &filter.secret {
                 None => None,
