@@ -6,5 +6,6 @@ mod support;
 
 mod agent;
 mod api;
+mod audit;
 mod guards;
 mod lifecycle;
