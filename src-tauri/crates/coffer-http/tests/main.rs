@@ -7,5 +7,6 @@ mod support;
 mod agent;
 mod api;
 mod audit;
+mod conditions;
 mod guards;
 mod lifecycle;
