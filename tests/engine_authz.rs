@@ -3,10 +3,12 @@
 //! BatchGetSecretValue that lists by filter or names secrets it may not read, and a
 //! CreateSecret retry that compares a value the caller may not see.
 
-use coffer_engine::{CreateSecretInput, ErrorCode, GetSecretValueInput, Result, Tag};
+use coffer_engine::{
+    BatchGetSecretValueInput, CreateSecretInput, ErrorCode, GetSecretValueInput, Result, Tag,
+};
 use serde_json::json;
 
-use crate::engine_iam::{add_user, user};
+use crate::engine_iam::{SM, add_user, user};
 use crate::support::{TestStore, root, text};
 
 /// GetSecretValue of `id` as user `who`, reduced to allowed / the error code.
@@ -110,4 +112,99 @@ async fn a_tag_differing_only_in_case_does_not_hide_another() {
         .unwrap();
     read_as(&t, "mallory", "app/dev").await.unwrap();
     read_as(&t, "auditor", "app/dev").await.unwrap();
+}
+
+/// BatchGetSecretValue with Filters lists secrets, so AWS requires
+/// `secretsmanager:ListSecrets` for it; without, a caller allowed BatchGetSecretValue and
+/// GetSecretValue on a few secrets learnt the ARN of every secret the filter matched from
+/// the error entries. With SecretIdList the entries name the id as given, in the message
+/// too: an existing secret's ARN (with its random suffix) tells that it exists.
+#[tokio::test]
+async fn batch_get_secret_value_reveals_no_secret_it_may_not_read() {
+    let t = TestStore::new().await;
+    for name in ["app/a", "app/b", "other/c"] {
+        crate::engine_support::create(&t, name, name).await;
+    }
+    let reader = |list: bool| {
+        let mut statements = vec![
+            json!({"Effect": "Allow", "Action": "secretsmanager:BatchGetSecretValue", "Resource": "*"}),
+            json!({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": format!("{SM}app/*")}),
+        ];
+        if list {
+            statements.push(
+                json!({"Effect": "Allow", "Action": "secretsmanager:ListSecrets", "Resource": "*"}),
+            );
+        }
+        json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+    };
+    add_user(&t, "reader", Some(reader(false))).await;
+    add_user(&t, "lister", Some(reader(true))).await;
+    let by_filter = || BatchGetSecretValueInput {
+        filters: Some(vec![(
+            Some("name".into()),
+            Some(vec!["app".into(), "other".into()]),
+        )]),
+        ..Default::default()
+    };
+
+    let r = t
+        .engine
+        .batch_get_secret_value(&user("reader"), by_filter())
+        .await;
+    match &r {
+        Err(e) => {
+            assert_eq!(e.code(), ErrorCode::AccessDenied, "{}", e.message());
+            assert!(
+                e.message().contains("secretsmanager:ListSecrets"),
+                "{}",
+                e.message()
+            );
+        }
+        Ok(out) => panic!(
+            "Filters without ListSecrets: {:?}",
+            out.errors.iter().map(|e| &e.secret_id).collect::<Vec<_>>()
+        ),
+    }
+    let listed = t
+        .engine
+        .batch_get_secret_value(&user("lister"), by_filter())
+        .await
+        .unwrap();
+    assert_eq!(listed.secret_values.len(), 2);
+    assert_eq!(listed.errors.len(), 1, "{:?}", listed.errors);
+
+    let other_arn = t
+        .engine
+        .describe_secret(&root(), "other/c")
+        .await
+        .unwrap()
+        .arn;
+    let out = t
+        .engine
+        .batch_get_secret_value(
+            &user("reader"),
+            BatchGetSecretValueInput {
+                secret_id_list: Some(vec!["app/a".into(), "other/c".into(), "other/d".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.secret_values.len(), 1);
+    let [existing, missing] = &out.errors[..] else {
+        panic!("two error entries: {:?}", out.errors);
+    };
+    assert_eq!(
+        (existing.secret_id.as_str(), missing.secret_id.as_str()),
+        ("other/c", "other/d")
+    );
+    for e in [existing, missing] {
+        assert_eq!(e.error_code, "AccessDeniedException");
+        assert!(!e.message.contains(&other_arn), "{}", e.message);
+    }
+    assert_eq!(
+        existing.message.replace("other/c", "ID"),
+        missing.message.replace("other/d", "ID"),
+        "an existing and a missing secret are told apart"
+    );
 }

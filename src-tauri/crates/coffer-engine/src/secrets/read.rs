@@ -11,7 +11,9 @@ use coffer_crypto::password::{PasswordError, PasswordRules, random_password};
 use coffer_store::SecretRow;
 
 use super::labels::{self, LabelMap};
-use super::{AWSCURRENT, SecretValue, Tag, date, validate_stage, validate_version_id};
+use super::{
+    AWSCURRENT, SecretValue, Tag, date, denied_as_asked, validate_stage, validate_version_id,
+};
 use crate::clock::day_of;
 use crate::error::{Error, ErrorCode, Result};
 use crate::filter::{self, Candidate, Filter};
@@ -511,7 +513,7 @@ impl Engine {
                             .authorize_action(&mut op, "secretsmanager:GetSecretValue", &resource, found.as_ref(), &Vec::new(), false)
                             .await
                         {
-                            out.errors.push(batch_error(id, &e));
+                            out.errors.push(batch_error(id, &denied_as_asked(e, &resource, id)));
                             continue;
                         }
                         match found {
@@ -529,6 +531,10 @@ impl Engine {
                 (None, Some(raw)) => {
                     let size = page_size("maxResults", input.max_results, 20, 20)?;
                     let filters = parse_filters(raw)?;
+                    // Filters list secrets (their ARNs reach the error entries), so AWS
+                    // requires ListSecrets as well.
+                    self.authorize_action(&mut op, "secretsmanager:ListSecrets", "*", None, &Vec::new(), true)
+                        .await?;
                     let start = match &input.next_token {
                         Some(t) => decode_token(t)?,
                         None => 0,
