@@ -9,7 +9,7 @@ use coffer_engine::{
 use serde_json::json;
 
 use crate::engine_iam::{SM, add_user, user};
-use crate::support::{TestStore, root, text};
+use crate::support::{TestStore, root, text, token};
 
 /// GetSecretValue of `id` as user `who`, reduced to allowed / the error code.
 async fn read_as(t: &TestStore, who: &str, id: &str) -> Result<()> {
@@ -207,4 +207,80 @@ async fn batch_get_secret_value_reveals_no_secret_it_may_not_read() {
         missing.message.replace("other/d", "ID"),
         "an existing and a missing secret are told apart"
     );
+}
+
+/// A CreateSecret retry with the ClientRequestToken of an existing version answers 200
+/// when the value matches and ResourceExists when it does not: a value oracle. It was
+/// authorized only against the ARN a new secret would get, so a caller denied on the
+/// existing secret could still ask. The existing secret's policies decide first.
+#[tokio::test]
+async fn create_secret_retry_compares_no_value_the_caller_may_not_touch() {
+    let t = TestStore::new().await;
+    let first = t
+        .engine
+        .create_secret(
+            &root(),
+            CreateSecretInput {
+                name: "team/db".into(),
+                client_request_token: Some(token("t1")),
+                value: Some(text("s3cret")),
+                tags: vec![Tag::new("team", "finance")],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let allow_create =
+        json!({"Effect": "Allow", "Action": "secretsmanager:CreateSecret", "Resource": "*"});
+    let denials = [
+        (
+            "the secret's ARN",
+            json!({"Effect": "Deny", "Action": "secretsmanager:*", "Resource": first.arn}),
+        ),
+        (
+            "the secret's tag",
+            json!({"Effect": "Deny", "Action": "secretsmanager:*", "Resource": "*",
+                   "Condition": {"StringEquals": {"aws:ResourceTag/team": "finance"}}}),
+        ),
+    ];
+    for (i, (what, deny)) in denials.into_iter().enumerate() {
+        let name = format!("guesser{i}");
+        let doc = json!({"Version": "2012-10-17", "Statement": [allow_create, deny]});
+        add_user(&t, &name, Some(doc.to_string())).await;
+        let guess = |value: &str| CreateSecretInput {
+            name: "team/db".into(),
+            client_request_token: Some(token("t1")),
+            value: Some(text(value)),
+            ..Default::default()
+        };
+        for value in ["s3cret", "wrong"] {
+            match t.engine.create_secret(&user(&name), guess(value)).await {
+                Err(e) if e.code() == ErrorCode::AccessDenied => {
+                    assert!(!e.message().contains(&first.arn), "{}", e.message());
+                }
+                other => panic!("denied on {what}, guessing {value:?}: {other:?}"),
+            }
+        }
+    }
+    // The retry itself still works for a caller the secret does not deny.
+    add_user(
+        &t,
+        "creator",
+        Some(json!({"Version": "2012-10-17", "Statement": [allow_create]}).to_string()),
+    )
+    .await;
+    let again = t
+        .engine
+        .create_secret(
+            &user("creator"),
+            CreateSecretInput {
+                name: "team/db".into(),
+                client_request_token: Some(token("t1")),
+                value: Some(text("s3cret")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.arn, first.arn);
 }
