@@ -452,11 +452,41 @@ impl Engine {
         error_code: &str,
         reason: &str,
     ) -> Result<()> {
+        self.audit_refusal(ctx, action, Some("anonymous"), error_code, reason)
+            .await
+    }
+
+    /// Audits a request of an authenticated caller that was refused before any operation
+    /// ran (an unknown target, a wrong content type, a body that is not the action's JSON):
+    /// no operation logs it, yet it is an attempt by that caller. The event names the
+    /// caller and key from `ctx`, `action` (the action asked for when it is one), and
+    /// `error_code`.
+    pub async fn audit_refused_request(
+        &self,
+        ctx: &RequestContext,
+        action: &'static str,
+        error_code: &str,
+        reason: &str,
+    ) -> Result<()> {
+        self.audit_refusal(ctx, action, None, error_code, reason)
+            .await
+    }
+
+    /// Appends a denied, failed event outside any operation; `principal` overrides the
+    /// one in `ctx`.
+    async fn audit_refusal(
+        &self,
+        ctx: &RequestContext,
+        action: &'static str,
+        principal: Option<&str>,
+        error_code: &str,
+        reason: &str,
+    ) -> Result<()> {
         let keys = self.keyring()?;
         let mut draft = EventDraft::new(action);
         draft.region = ctx.region.clone();
         draft.deny(reason);
-        draft.principal = Some("anonymous".into());
+        draft.principal = principal.map(str::to_owned);
         draft.outcome = Some(("error".into(), Some(error_code.to_owned())));
         let now = self.inner.clock.now().timestamp_millis();
         let mut tx = self.inner.store.begin_write().await?;

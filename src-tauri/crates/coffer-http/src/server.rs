@@ -466,6 +466,19 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
         )
         .await;
 
+    let mut ctx = RequestContext::principal(Source::Api, principal.arn).in_region(principal.region);
+    ctx.access_key_id = Some(principal.access_key_id);
+    ctx.client_addr = conn.as_ref().map(Conn::client_addr);
+    ctx.request_id = request_id.clone();
+    ctx.secure_transport = conn.is_some_and(|c| c.tls);
+    ctx.as_of = Some(principal.as_of);
+
+    // From here on the caller is known: a refusal is audited as that caller's attempt.
+    let refuse = async |action: &str, code: &str, message: String| {
+        let e = ApiError::client(code, message);
+        let e = coffer_api::secretsmanager::refuse(&state.engine, &ctx, action, e).await;
+        api_error_response(&e, &request_id)
+    };
     let target = parts
         .headers
         .get("x-amz-target")
@@ -480,7 +493,7 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
                 truncate(target, 100)
             )
         };
-        return error_response(400, "UnknownOperationException", &message, &request_id);
+        return refuse("", "UnknownOperationException", message).await;
     };
     let content_type = parts
         .headers
@@ -488,20 +501,14 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
         .and_then(|t| t.to_str().ok())
         .unwrap_or("");
     if !content_type.starts_with("application/x-amz-json-1.") {
-        return error_response(
-            400,
+        return refuse(
+            action,
             "SerializationException",
-            "Content-Type must be application/x-amz-json-1.1.",
-            &request_id,
-        );
+            "Content-Type must be application/x-amz-json-1.1.".to_owned(),
+        )
+        .await;
     }
 
-    let mut ctx = RequestContext::principal(Source::Api, principal.arn).in_region(principal.region);
-    ctx.access_key_id = Some(principal.access_key_id);
-    ctx.client_addr = conn.as_ref().map(Conn::client_addr);
-    ctx.request_id = request_id.clone();
-    ctx.secure_transport = conn.is_some_and(|c| c.tls);
-    ctx.as_of = Some(principal.as_of);
     match coffer_api::secretsmanager::call(&state.engine, &ctx, action, &body).await {
         Ok(value) => json_ok(&value, AMZ_JSON, &request_id),
         Err(e) => api_error_response(&e, &request_id),
