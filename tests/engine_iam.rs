@@ -22,14 +22,14 @@ use crate::support::{TestStore, root, text, token};
 /// The account every test store gets.
 const ACCOUNT: &str = "123456789012";
 /// Secret ARNs of the default region, up to the name.
-const SM: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:";
+pub(crate) const SM: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:";
 
 fn user_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:user/{name}")
 }
 
 /// A request by IAM user `name` over the API.
-fn user(name: &str) -> RequestContext {
+pub(crate) fn user(name: &str) -> RequestContext {
     RequestContext::principal(Source::Api, user_arn(name))
 }
 
@@ -596,7 +596,7 @@ fn table_covers_the_reference_rows() {
 }
 
 /// A user with inline policy `doc` (none when `None`).
-async fn add_user(t: &TestStore, name: &str, doc: Option<String>) {
+pub(crate) async fn add_user(t: &TestStore, name: &str, doc: Option<String>) {
     t.engine
         .create_principal(&root(), PrincipalKind::User, name, None, Vec::new())
         .await

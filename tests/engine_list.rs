@@ -570,3 +570,110 @@ async fn list_secret_version_ids_is_newest_first_and_pages() {
         .await;
     expect_err(r, ErrorCode::InvalidNextToken, None);
 }
+
+/// A made-up NextToken is `InvalidNextTokenException` on every paginated operation, never a
+/// page and never a panic: an offset near `usize::MAX` overflowed `offset + page size` (a
+/// debug build panicked inside the request), one past `i64::MAX` became a negative SQL
+/// OFFSET, and `seq:-1` or `seq:0` was taken as an audit position. The table is
+/// `tests/data/forged_next_tokens.json`.
+#[tokio::test]
+async fn forged_next_tokens_are_refused_by_every_paginated_operation() {
+    let d = data("forged_next_tokens.json");
+    let t = TestStore::new().await;
+    seed(&t, &["a", "b", "c"]).await;
+    put(&t, "a", "second").await;
+    let by_name = || vec![(Some("name".to_owned()), Some(vec!["a".to_owned()]))];
+    let invalid = "The NextToken value is invalid.";
+    for case in d["list_tokens"].as_array().unwrap() {
+        let tok = case["token"].as_str().unwrap().to_owned();
+        let means = case["means"].as_str().unwrap();
+        let lists = [
+            (
+                "ListSecrets by last change",
+                Some("last-changed-date"),
+                Vec::new(),
+            ),
+            ("ListSecrets with a filter", None, by_name()),
+            ("ListSecrets by creation (indexed)", None, Vec::new()),
+            ("ListSecrets by name (indexed)", Some("name"), Vec::new()),
+        ];
+        for (what, sort_by, filters) in lists {
+            for max_results in [None, Some(1)] {
+                let r = t
+                    .engine
+                    .list_secrets(
+                        &root(),
+                        ListSecretsInput {
+                            next_token: Some(tok.clone()),
+                            sort_by: sort_by.map(str::to_owned),
+                            filters: filters.clone(),
+                            max_results,
+                            ..Default::default()
+                        },
+                    )
+                    .await;
+                assert!(
+                    matches!(&r, Err(e) if e.code() == ErrorCode::InvalidNextToken && e.message() == invalid),
+                    "{what}, MaxResults {max_results:?}, {means}: {r:?}"
+                );
+            }
+        }
+        let r = t
+            .engine
+            .list_secret_version_ids(
+                &root(),
+                ListSecretVersionIdsInput {
+                    secret_id: "a".into(),
+                    next_token: Some(tok.clone()),
+                    max_results: Some(1),
+                    include_deprecated: true,
+                },
+            )
+            .await;
+        assert!(
+            matches!(&r, Err(e) if e.code() == ErrorCode::InvalidNextToken && e.message() == invalid),
+            "ListSecretVersionIds, {means}: {r:?}"
+        );
+        for (what, ids, filters) in [
+            ("by id", Some(vec!["a".to_owned(), "b".to_owned()]), None),
+            ("with a filter", None, Some(by_name())),
+        ] {
+            let r = t
+                .engine
+                .batch_get_secret_value(
+                    &root(),
+                    BatchGetSecretValueInput {
+                        secret_id_list: ids,
+                        filters,
+                        next_token: Some(tok.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await;
+            assert!(
+                matches!(&r, Err(e) if e.code() == ErrorCode::InvalidNextToken && e.message() == invalid),
+                "BatchGetSecretValue {what}, {means}: {:?}",
+                r.map(|o| o.errors)
+            );
+        }
+    }
+    for case in d["audit_tokens"].as_array().unwrap() {
+        let tok = case["token"].as_str().unwrap().to_owned();
+        let r = t
+            .engine
+            .query_audit(
+                &root(),
+                &coffer_engine::AuditFilter {
+                    next_token: Some(tok),
+                    ..Default::default()
+                },
+            )
+            .await;
+        assert!(
+            matches!(&r, Err(e) if e.code() == ErrorCode::InvalidNextToken && e.message() == invalid),
+            "audit log, {}: {:?}",
+            case["means"],
+            r.map(|p| p.events.len())
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod support;
 // Engine behaviour (labels, idempotency, errors, filters, deletion, pruning).
 // -- engine modules --
 mod engine_audit;
+mod engine_authz;
 mod engine_errors;
 mod engine_iam;
 mod engine_idempotency;

@@ -99,11 +99,23 @@ const CSV_COLUMNS: &[&str] = &[
     "mac",
 ];
 
+/// Characters that make a spreadsheet read a cell as a formula when they come first.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One RFC 4180 cell. Logged text is partly the caller's (a failed login's `Credential=`
+/// becomes the access key id), so a cell that a spreadsheet would evaluate as a formula
+/// (`=HYPERLINK(…)`) gets a leading `'`, as OWASP's CSV-injection advice says; JSON Lines
+/// keep every value exactly.
 fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(FORMULA_STARTS) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s
     }
 }
 

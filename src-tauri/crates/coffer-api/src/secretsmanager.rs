@@ -46,13 +46,81 @@ pub const ACTIONS: &[(&str, bool)] = &[
     ("ValidateResourcePolicy", true),
 ];
 
+/// The action recorded for a refused request that named no action of this API.
+pub const UNKNOWN_ACTION: &str = "UnknownOperation";
+
+/// `action` as this API spells it, when it is one of [`ACTIONS`].
+pub fn known_action(action: &str) -> Option<&'static str> {
+    ACTIONS.iter().map(|(a, _)| *a).find(|a| *a == action)
+}
+
 /// Runs `action` with its JSON request body and returns the JSON response body.
+///
+/// A request refused here, before the engine (an unknown action, a body that is not the
+/// action's JSON, a value that does not decode), is audited by [`refuse`]; one that reaches
+/// the engine is audited by its operation.
 pub async fn call(
     engine: &Engine,
     ctx: &RequestContext,
     action: &str,
     body: &[u8],
 ) -> Result<Value, ApiError> {
+    match dispatch(engine, ctx, action, body).await {
+        Ok(value) => Ok(value),
+        Err(CallError::Engine(e)) => Err(e),
+        Err(CallError::Refused(e)) => Err(refuse(engine, ctx, action, e).await),
+    }
+}
+
+/// Audits a request of `ctx`'s caller refused before the engine with `error`, and returns
+/// the error to answer with: `error`, or the audit's own failure (fail closed: a request
+/// that cannot be audited is not answered as if it had been).
+pub async fn refuse(
+    engine: &Engine,
+    ctx: &RequestContext,
+    action: &str,
+    error: ApiError,
+) -> ApiError {
+    let reason: String = format!("refused before the operation: {}", error.message)
+        .chars()
+        .take(300)
+        .collect();
+    let recorded = known_action(action).unwrap_or(UNKNOWN_ACTION);
+    match engine
+        .audit_refused_request(ctx, recorded, &error.code, &reason)
+        .await
+    {
+        Ok(()) => error,
+        Err(audit) => audit.into(),
+    }
+}
+
+/// Where a call failed. `Refused`: in this module, before the engine, so nothing has
+/// audited it yet; `Engine`: in (or after) an engine operation, which audited itself.
+/// Errors this module builds convert to `Refused`, the engine's to `Engine`.
+enum CallError {
+    Refused(ApiError),
+    Engine(ApiError),
+}
+
+impl From<ApiError> for CallError {
+    fn from(e: ApiError) -> CallError {
+        CallError::Refused(e)
+    }
+}
+
+impl From<coffer_engine::Error> for CallError {
+    fn from(e: coffer_engine::Error) -> CallError {
+        CallError::Engine(e.into())
+    }
+}
+
+async fn dispatch(
+    engine: &Engine,
+    ctx: &RequestContext,
+    action: &str,
+    body: &[u8],
+) -> Result<Value, CallError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -79,14 +147,16 @@ pub async fn call(
         "ValidateResourcePolicy" => validate_resource_policy(engine, ctx, parse(body)?).await,
         "RotateSecret" => rotate_secret(engine, ctx, parse(body)?).await,
         "CancelRotateSecret" => cancel_rotate_secret(engine, ctx, parse(body)?).await,
-        other if ACTIONS.iter().any(|(a, _)| *a == other) => Err(ApiError::client(
+        other if known_action(other).is_some() => Err(ApiError::client(
             "InvalidRequestException",
             format!("{other} is not available in this version of Coffer yet."),
-        )),
+        )
+        .into()),
         other => Err(ApiError::client(
             "InvalidAction",
             format!("The action {other} is not valid for this web service."),
-        )),
+        )
+        .into()),
     }
 }
 
@@ -110,11 +180,15 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-fn to_value<T: Serialize>(v: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(|_| ApiError {
-        code: "InternalServiceError".into(),
-        message: "An error occurred on the server side.".into(),
-        status: 500,
+/// The response body. It is built after the engine's operation ran (and audited itself),
+/// so a failure here is not a refusal.
+fn to_value<T: Serialize>(v: &T) -> Result<Value, CallError> {
+    serde_json::to_value(v).map_err(|_| {
+        CallError::Engine(ApiError {
+            code: "InternalServiceError".into(),
+            message: "An error occurred on the server side.".into(),
+            status: 500,
+        })
     })
 }
 
@@ -214,7 +288,7 @@ async fn create_secret(
     engine: &Engine,
     ctx: &RequestContext,
     r: CreateSecretRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .create_secret(
             ctx,
@@ -290,7 +364,7 @@ async fn get_secret_value(
     engine: &Engine,
     ctx: &RequestContext,
     r: GetSecretValueRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .get_secret_value(
             ctx,
@@ -335,7 +409,7 @@ async fn batch_get_secret_value(
     engine: &Engine,
     ctx: &RequestContext,
     r: BatchGetSecretValueRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .batch_get_secret_value(
             ctx,
@@ -391,7 +465,7 @@ async fn put_secret_value(
     engine: &Engine,
     ctx: &RequestContext,
     r: PutSecretValueRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .put_secret_value(
             ctx,
@@ -429,7 +503,7 @@ async fn update_secret(
     engine: &Engine,
     ctx: &RequestContext,
     r: UpdateSecretRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .update_secret(
             ctx,
@@ -471,7 +545,7 @@ async fn update_secret_version_stage(
     engine: &Engine,
     ctx: &RequestContext,
     r: UpdateSecretVersionStageRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .update_secret_version_stage(
             ctx,
@@ -634,7 +708,7 @@ async fn rotate_secret(
     engine: &Engine,
     ctx: &RequestContext,
     r: RotateSecretRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .rotate_secret(
             ctx,
@@ -658,7 +732,7 @@ async fn cancel_rotate_secret(
     engine: &Engine,
     ctx: &RequestContext,
     r: SecretIdRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine.cancel_rotate_secret(ctx, &r.secret_id).await?;
     to_value(&RotateSecretResponse {
         arn: out.arn,
@@ -671,7 +745,7 @@ async fn describe_secret(
     engine: &Engine,
     ctx: &RequestContext,
     r: SecretIdRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let d = engine.describe_secret(ctx, &r.secret_id).await?;
     to_value(&description_dto(d, false))
 }
@@ -699,7 +773,7 @@ async fn list_secrets(
     engine: &Engine,
     ctx: &RequestContext,
     r: ListSecretsRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .list_secrets(
             ctx,
@@ -761,7 +835,7 @@ async fn list_secret_version_ids(
     engine: &Engine,
     ctx: &RequestContext,
     r: ListSecretVersionIdsRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .list_secret_version_ids(
             ctx,
@@ -813,7 +887,7 @@ async fn delete_secret(
     engine: &Engine,
     ctx: &RequestContext,
     r: DeleteSecretRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .delete_secret(
             ctx,
@@ -835,7 +909,7 @@ async fn restore_secret(
     engine: &Engine,
     ctx: &RequestContext,
     r: SecretIdRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine.restore_secret(ctx, &r.secret_id).await?;
     to_value(&ArnName {
         arn: Some(out.arn),
@@ -854,7 +928,7 @@ async fn tag_resource(
     engine: &Engine,
     ctx: &RequestContext,
     r: TagResourceRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     engine
         .tag_resource(ctx, &r.secret_id, tags_in(Some(r.tags)))
         .await?;
@@ -872,7 +946,7 @@ async fn untag_resource(
     engine: &Engine,
     ctx: &RequestContext,
     r: UntagResourceRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     engine.untag_resource(ctx, &r.secret_id, r.tag_keys).await?;
     Ok(serde_json::json!({}))
 }
@@ -894,7 +968,7 @@ async fn get_random_password(
     engine: &Engine,
     ctx: &RequestContext,
     r: GetRandomPasswordRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let defaults = PasswordRules::default();
     let length = match r.password_length {
         None => defaults.length,
@@ -910,7 +984,8 @@ async fn get_random_password(
                         "less than or equal to 4096"
                     }
                 ),
-            ));
+            )
+            .into());
         }
     };
     let rules = PasswordRules {
@@ -939,7 +1014,7 @@ async fn put_resource_policy(
     engine: &Engine,
     ctx: &RequestContext,
     r: PutResourcePolicyRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .put_resource_policy(
             ctx,
@@ -968,7 +1043,7 @@ async fn get_resource_policy(
     engine: &Engine,
     ctx: &RequestContext,
     r: SecretIdRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine.get_resource_policy(ctx, &r.secret_id).await?;
     to_value(&GetResourcePolicyResponse {
         arn: out.arn,
@@ -981,7 +1056,7 @@ async fn delete_resource_policy(
     engine: &Engine,
     ctx: &RequestContext,
     r: SecretIdRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine.delete_resource_policy(ctx, &r.secret_id).await?;
     to_value(&ArnName {
         arn: Some(out.arn),
@@ -1014,7 +1089,7 @@ async fn validate_resource_policy(
     engine: &Engine,
     ctx: &RequestContext,
     r: ValidateResourcePolicyRequest,
-) -> Result<Value, ApiError> {
+) -> Result<Value, CallError> {
     let out = engine
         .validate_resource_policy(ctx, r.secret_id.as_deref(), &r.resource_policy)
         .await?;

@@ -369,6 +369,20 @@ impl ChainReport {
     }
 }
 
+/// The sequence number in an audit token, `seq:<n>` ("older than event n"). Clients keep
+/// and resend these (the UI refetches pages it dropped), so any event's number is valid;
+/// zero, negative or differently written numbers are not, since Coffer never wrote them.
+fn decode_seq_token(token: &str) -> Result<i64> {
+    token
+        .strip_prefix("seq:")
+        .and_then(|n| {
+            n.parse::<i64>()
+                .ok()
+                .filter(|s| *s > 0 && s.to_string() == n)
+        })
+        .ok_or_else(Error::invalid_next_token)
+}
+
 impl Engine {
     /// Queries the audit log, newest first.
     pub async fn query_audit(
@@ -382,16 +396,7 @@ impl Engine {
             let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 10_000));
             let before_seq = match &filter.next_token {
                 None => None,
-                Some(t) => Some(
-                    t.strip_prefix("seq:")
-                        .and_then(|s| s.parse::<i64>().ok())
-                        .ok_or_else(|| {
-                            Error::new(
-                                ErrorCode::InvalidNextToken,
-                                "The NextToken value is invalid.",
-                            )
-                        })?,
-                ),
+                Some(t) => Some(decode_seq_token(t)?),
             };
             let resource = match &filter.secret {
                 None => None,
@@ -451,11 +456,41 @@ impl Engine {
         error_code: &str,
         reason: &str,
     ) -> Result<()> {
+        self.audit_refusal(ctx, action, Some("anonymous"), error_code, reason)
+            .await
+    }
+
+    /// Audits a request of an authenticated caller that was refused before any operation
+    /// ran (an unknown target, a wrong content type, a body that is not the action's JSON):
+    /// no operation logs it, yet it is an attempt by that caller. The event names the
+    /// caller and key from `ctx`, `action` (the action asked for when it is one), and
+    /// `error_code`.
+    pub async fn audit_refused_request(
+        &self,
+        ctx: &RequestContext,
+        action: &'static str,
+        error_code: &str,
+        reason: &str,
+    ) -> Result<()> {
+        self.audit_refusal(ctx, action, None, error_code, reason)
+            .await
+    }
+
+    /// Appends a denied, failed event outside any operation; `principal` overrides the
+    /// one in `ctx`.
+    async fn audit_refusal(
+        &self,
+        ctx: &RequestContext,
+        action: &'static str,
+        principal: Option<&str>,
+        error_code: &str,
+        reason: &str,
+    ) -> Result<()> {
         let keys = self.keyring()?;
         let mut draft = EventDraft::new(action);
         draft.region = ctx.region.clone();
         draft.deny(reason);
-        draft.principal = Some("anonymous".into());
+        draft.principal = principal.map(str::to_owned);
         draft.outcome = Some(("error".into(), Some(error_code.to_owned())));
         let now = self.inner.clock.now().timestamp_millis();
         let mut tx = self.inner.store.begin_write().await?;

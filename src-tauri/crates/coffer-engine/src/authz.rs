@@ -176,8 +176,10 @@ impl Engine {
         if caller.row.kind == "user" {
             req.set(keys::USERNAME, caller.row.name.clone());
         }
+        // Tags are added, not set: tag keys that differ only in case are one condition key
+        // (see `RequestContext::add`).
         for (k, v) in &caller.tags {
-            req.set(&format!("{}{k}", keys::PRINCIPAL_TAG_PREFIX), v.clone());
+            req.add(&format!("{}{k}", keys::PRINCIPAL_TAG_PREFIX), v.clone());
         }
         req.set_time(crate::clock::from_millis(op.now));
         req.set_bool(keys::SECURE_TRANSPORT, op.ctx.secure_transport);
@@ -187,8 +189,8 @@ impl Engine {
         if let Some((s, tags)) = secret {
             req.set(keys::SECRET_ID, s.arn.clone());
             for (k, v) in tags {
-                req.set(&format!("{}{k}", keys::RESOURCE_TAG_PREFIX), v.clone());
-                req.set(&format!("{}{k}", keys::AWS_RESOURCE_TAG_PREFIX), v.clone());
+                req.add(&format!("{}{k}", keys::RESOURCE_TAG_PREFIX), v.clone());
+                req.add(&format!("{}{k}", keys::AWS_RESOURCE_TAG_PREFIX), v.clone());
             }
         } else if action.starts_with("secretsmanager:") && resource != "*" {
             req.set(keys::SECRET_ID, resource.to_owned());
@@ -337,20 +339,24 @@ impl Engine {
     }
 }
 
-/// `aws:RequestTag/<k>` and `aws:TagKeys` for tags given in a request.
+/// `aws:RequestTag/<k>` and `aws:TagKeys` for tags given in a request. Tags whose keys
+/// differ only in case (`Env`, `env`) share one `aws:RequestTag/env` key with both values,
+/// as in [`Engine::evaluate`], so neither hides the other.
 pub(crate) fn request_tag_keys(tags: &[crate::Tag]) -> ExtraKeys {
     let mut by_key: BTreeMap<&str, &str> = BTreeMap::new();
     for t in tags {
         by_key.insert(&t.key, &t.value);
     }
-    let mut out: ExtraKeys = by_key
-        .iter()
-        .map(|(k, v)| {
-            (
-                format!("{}{k}", keys::REQUEST_TAG_PREFIX),
-                vec![(*v).to_owned()],
-            )
-        })
+    let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in &by_key {
+        values
+            .entry(k.to_ascii_lowercase())
+            .or_default()
+            .push((*v).to_owned());
+    }
+    let mut out: ExtraKeys = values
+        .into_iter()
+        .map(|(k, v)| (format!("{}{k}", keys::REQUEST_TAG_PREFIX), v))
         .collect();
     if !by_key.is_empty() {
         out.push((

@@ -144,6 +144,14 @@ impl Error {
         )
     }
 
+    /// A NextToken Coffer did not issue (one message for every paginated operation).
+    pub(crate) fn invalid_next_token() -> Error {
+        Error::new(
+            ErrorCode::InvalidNextToken,
+            "The NextToken value is invalid.",
+        )
+    }
+
     pub(crate) fn invalid_parameter(message: impl Into<String>) -> Error {
         Error::new(ErrorCode::InvalidParameter, message)
     }

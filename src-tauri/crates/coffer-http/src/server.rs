@@ -53,6 +53,17 @@ struct Conn {
     tls: bool,
 }
 
+impl Conn {
+    /// The client's address as policies (`aws:SourceIp`) and the audit log see it. A
+    /// dual-stack listener (`[::]`) reports IPv4 clients as IPv4-mapped IPv6
+    /// (`::ffff:127.0.0.1`), which no IPv4 range in an `IpAddress` condition contains, so
+    /// a Deny on an IPv4 range would never match them: the mapped address is given back
+    /// as the IPv4 address it is.
+    fn client_addr(&self) -> String {
+        self.peer.ip().to_canonical().to_string()
+    }
+}
+
 /// What the handlers share.
 struct AppState {
     engine: Engine,
@@ -423,7 +434,7 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
             // Failed authentication is audited too, with what the caller claimed.
             let mut ctx = RequestContext::root(Source::Api);
             ctx.request_id = request_id.clone();
-            ctx.client_addr = conn.map(|c| c.peer.ip().to_string());
+            ctx.client_addr = conn.as_ref().map(Conn::client_addr);
             ctx.access_key_id = sigv4::parse(&view, "secretsmanager")
                 .ok()
                 .map(|a| truncate(a.access_key_id(), 128).to_owned());
@@ -455,6 +466,19 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
         )
         .await;
 
+    let mut ctx = RequestContext::principal(Source::Api, principal.arn).in_region(principal.region);
+    ctx.access_key_id = Some(principal.access_key_id);
+    ctx.client_addr = conn.as_ref().map(Conn::client_addr);
+    ctx.request_id = request_id.clone();
+    ctx.secure_transport = conn.is_some_and(|c| c.tls);
+    ctx.as_of = Some(principal.as_of);
+
+    // From here on the caller is known: a refusal is audited as that caller's attempt.
+    let refuse = async |action: &str, code: &str, message: String| {
+        let e = ApiError::client(code, message);
+        let e = coffer_api::secretsmanager::refuse(&state.engine, &ctx, action, e).await;
+        api_error_response(&e, &request_id)
+    };
     let target = parts
         .headers
         .get("x-amz-target")
@@ -469,7 +493,7 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
                 truncate(target, 100)
             )
         };
-        return error_response(400, "UnknownOperationException", &message, &request_id);
+        return refuse("", "UnknownOperationException", message).await;
     };
     let content_type = parts
         .headers
@@ -477,20 +501,14 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
         .and_then(|t| t.to_str().ok())
         .unwrap_or("");
     if !content_type.starts_with("application/x-amz-json-1.") {
-        return error_response(
-            400,
+        return refuse(
+            action,
             "SerializationException",
-            "Content-Type must be application/x-amz-json-1.1.",
-            &request_id,
-        );
+            "Content-Type must be application/x-amz-json-1.1.".to_owned(),
+        )
+        .await;
     }
 
-    let mut ctx = RequestContext::principal(Source::Api, principal.arn).in_region(principal.region);
-    ctx.access_key_id = Some(principal.access_key_id);
-    ctx.client_addr = conn.map(|c| c.peer.ip().to_string());
-    ctx.request_id = request_id.clone();
-    ctx.secure_transport = conn.is_some_and(|c| c.tls);
-    ctx.as_of = Some(principal.as_of);
     match coffer_api::secretsmanager::call(&state.engine, &ctx, action, &body).await {
         Ok(value) => json_ok(&value, AMZ_JSON, &request_id),
         Err(e) => api_error_response(&e, &request_id),
@@ -702,7 +720,7 @@ async fn agent_fetch(state: &AppState, conn: Option<Conn>, query: AgentQuery) ->
         Some(arn) => RequestContext::principal(Source::Api, arn.clone()),
         None => RequestContext::root(Source::Api),
     };
-    ctx.client_addr = conn.map(|c| c.peer.ip().to_string());
+    ctx.client_addr = conn.as_ref().map(Conn::client_addr);
     ctx.request_id = request_id.clone();
     ctx.secure_transport = conn.is_some_and(|c| c.tls);
     let mut body = serde_json::json!({ "SecretId": query.secret_id });
@@ -755,6 +773,22 @@ mod tests {
         assert!(host_allowed("Coffer.lan:8443", &allowed));
         assert!(!host_allowed("other.lan", &allowed));
         assert!(host_allowed("anything", &["*".to_owned()]));
+    }
+
+    #[test]
+    fn client_addr_gives_ipv4_mapped_addresses_as_ipv4() {
+        let addr = |peer: &str| {
+            Conn {
+                peer: peer.parse().unwrap(),
+                tls: false,
+            }
+            .client_addr()
+        };
+        assert_eq!(addr("[::ffff:127.0.0.1]:5000"), "127.0.0.1");
+        assert_eq!(addr("[::ffff:10.1.2.3]:5000"), "10.1.2.3");
+        assert_eq!(addr("127.0.0.1:5000"), "127.0.0.1");
+        assert_eq!(addr("[::1]:5000"), "::1");
+        assert_eq!(addr("[2001:db8::1]:5000"), "2001:db8::1");
     }
 
     #[test]

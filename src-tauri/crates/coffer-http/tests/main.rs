@@ -6,5 +6,7 @@ mod support;
 
 mod agent;
 mod api;
+mod audit;
+mod conditions;
 mod guards;
 mod lifecycle;

@@ -146,6 +146,18 @@ impl RequestContext {
         self
     }
 
+    /// Adds a value to a key, keeping the values it has. Key names are case-insensitive
+    /// while tag keys are not, so the tags `env` and `Env` both land in
+    /// `aws:ResourceTag/env`: the key then has both values, and a condition on either one
+    /// matches (setting one after the other would let the second hide the first).
+    pub fn add(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.keys
+            .entry(key.to_ascii_lowercase())
+            .or_default()
+            .push(value.into());
+        self
+    }
+
     /// Sets a boolean key as `true`/`false`.
     pub fn set_bool(&mut self, key: &str, value: bool) -> &mut Self {
         self.set(key, if value { "true" } else { "false" })

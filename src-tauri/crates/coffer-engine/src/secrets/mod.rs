@@ -239,6 +239,17 @@ pub(crate) fn validate_tags(tags: &[Tag]) -> Result<()> {
 }
 
 /// A fresh version id when the caller gave no ClientRequestToken (as every AWS SDK does).
+/// An AccessDenied on `resource` (a secret's ARN, or the ARN an id names) reworded to name
+/// `id` as the caller gave it: an existing secret's ARN, with its random suffix, would tell
+/// an unauthorized caller that the secret exists. Other errors pass unchanged.
+pub(crate) fn denied_as_asked(e: Error, resource: &str, id: &str) -> Error {
+    if e.code() == ErrorCode::AccessDenied {
+        Error::new(ErrorCode::AccessDenied, e.message().replace(resource, id))
+    } else {
+        e
+    }
+}
+
 pub(crate) fn new_token() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -326,14 +337,9 @@ impl Engine {
             .authorize_on(op, &resource, found.as_ref(), &extra)
             .await
         {
-            // The log and the message name what was asked for, never what exists: the
-            // real ARN (with its random suffix) would tell an unauthorized caller.
+            // The log and the message name what was asked for, never what exists.
             op.event.detail("secretId", id);
-            return Err(if e.code() == ErrorCode::AccessDenied {
-                Error::new(ErrorCode::AccessDenied, e.message().replace(&resource, id))
-            } else {
-                e
-            });
+            return Err(denied_as_asked(e, &resource, id));
         }
         if let Some(s) = &found {
             op.event.resource_arn = Some(s.arn.clone());

@@ -11,7 +11,9 @@ use coffer_crypto::password::{PasswordError, PasswordRules, random_password};
 use coffer_store::SecretRow;
 
 use super::labels::{self, LabelMap};
-use super::{AWSCURRENT, SecretValue, Tag, date, validate_stage, validate_version_id};
+use super::{
+    AWSCURRENT, SecretValue, Tag, date, denied_as_asked, validate_stage, validate_version_id,
+};
 use crate::clock::day_of;
 use crate::error::{Error, ErrorCode, Result};
 use crate::filter::{self, Candidate, Filter};
@@ -223,18 +225,24 @@ fn encode_token(offset: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("coffer:v1:{offset}"))
 }
 
+/// The largest offset a token may carry. No list Coffer pages is this long, so a larger
+/// offset was made up by the client; refusing it keeps `offset + page size` and the SQL
+/// `OFFSET` (an `i64`) from overflowing.
+const MAX_TOKEN_OFFSET: usize = u32::MAX as usize;
+
+/// The offset in a token from [`encode_token`]. Anything else, including an offset written
+/// differently (`+1`, `01`) or past [`MAX_TOKEN_OFFSET`], is `InvalidNextTokenException`.
 fn decode_token(token: &str) -> Result<usize> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("coffer:v1:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::InvalidNextToken,
-                "The NextToken value is invalid.",
-            )
+        .and_then(|s| {
+            let n = s.strip_prefix("coffer:v1:")?;
+            let offset: usize = n.parse().ok()?;
+            (offset <= MAX_TOKEN_OFFSET && offset.to_string() == n).then_some(offset)
         })
+        .ok_or_else(Error::invalid_next_token)
 }
 
 fn page_size(member: &str, v: Option<i64>, max: i64, default: i64) -> Result<usize> {
@@ -505,7 +513,7 @@ impl Engine {
                             .authorize_action(&mut op, "secretsmanager:GetSecretValue", &resource, found.as_ref(), &Vec::new(), false)
                             .await
                         {
-                            out.errors.push(batch_error(id, &e));
+                            out.errors.push(batch_error(id, &denied_as_asked(e, &resource, id)));
                             continue;
                         }
                         match found {
@@ -523,6 +531,10 @@ impl Engine {
                 (None, Some(raw)) => {
                     let size = page_size("maxResults", input.max_results, 20, 20)?;
                     let filters = parse_filters(raw)?;
+                    // Filters list secrets (their ARNs reach the error entries), so AWS
+                    // requires ListSecrets as well.
+                    self.authorize_action(&mut op, "secretsmanager:ListSecrets", "*", None, &Vec::new(), true)
+                        .await?;
                     let start = match &input.next_token {
                         Some(t) => decode_token(t)?,
                         None => 0,

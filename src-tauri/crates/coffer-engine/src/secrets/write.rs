@@ -346,6 +346,13 @@ impl Engine {
             }
         }
         if let Some(s) = existing {
+            // A retry compares the stored value with the one given (same → 200, different →
+            // ResourceExists): a value oracle, so the existing secret's own policies (its
+            // ARN, tags and resource policy) must allow the caller before anything about it
+            // is told. The message names the secret as asked, not by its ARN.
+            self.authorize_on(op, &s.arn, Some(&s), &keys)
+                .await
+                .map_err(|e| super::denied_as_asked(e, &s.arn, &input.name))?;
             op.event.resource_arn = Some(s.arn.clone());
             if s.deleted_at.is_some() {
                 return Err(Error::invalid_request(
