@@ -1122,3 +1122,132 @@ async fn command_rotator_timeout_kills_the_process_group() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A custom rotator run through the engine's rotation job: createSecret stores `new` as
+/// the password in AWSPENDING; setSecret puts the current and the new password where the
+/// script reads them (as a script would fetch them with `aws secretsmanager
+/// get-secret-value`), then runs the script.
+struct Scripted {
+    command: CommandRotator,
+    dir: std::path::PathBuf,
+    new: &'static str,
+}
+
+#[async_trait::async_trait]
+impl Rotator for Scripted {
+    async fn run_step(&self, event: &RotationEvent) -> Result<(), RotationFailure> {
+        let read = |version: Option<String>, stage: &str| {
+            event.engine.get_secret_value(
+                &event.ctx,
+                GetSecretValueInput {
+                    secret_id: event.secret_id.clone(),
+                    version_id: version,
+                    version_stage: Some(stage.into()),
+                },
+            )
+        };
+        let current = read(None, AWSCURRENT).await?;
+        let mut current: Value = serde_json::from_str(current.value.as_str().unwrap()).unwrap();
+        match event.step {
+            RotationStep::CreateSecret => {
+                current["password"] = self.new.into();
+                event
+                    .engine
+                    .put_secret_value(
+                        &event.ctx,
+                        PutSecretValueInput {
+                            secret_id: event.secret_id.clone(),
+                            client_request_token: Some(event.client_request_token.clone()),
+                            value: Some(text(&current.to_string())),
+                            version_stages: Some(vec![AWSPENDING.into()]),
+                            rotation_token: None,
+                        },
+                    )
+                    .await?;
+                Ok(())
+            }
+            RotationStep::SetSecret => {
+                let pending = read(Some(event.client_request_token.clone()), AWSPENDING).await?;
+                let pending: Value = serde_json::from_str(pending.value.as_str().unwrap()).unwrap();
+                std::fs::write(self.dir.join("old"), s(&current, "password")).unwrap();
+                std::fs::write(self.dir.join("new"), s(&pending, "password")).unwrap();
+                self.command.run_step(event).await
+            }
+            step => panic!("{step} after a failed setSecret"),
+        }
+    }
+}
+
+/// Issue 13 §3: a rotator script traced with `set -x` that echoes the password it set and
+/// fails put that password, verbatim from its stderr, into rotation_jobs and the audit log.
+/// The failure keeps the exit status and an excerpt with every value of the secret masked.
+#[tokio::test]
+async fn a_failing_rotator_script_that_traces_the_new_password_leaks_no_value() {
+    const OLD: &str = "old-Pa55word-value";
+    const NEW: &str = "new-Pa55word-value";
+    let store = TestStore::new().await;
+    let secret = json!({"username": "app-user", "password": OLD, "host": "db.internal"});
+    let arn = create(&store, "cmd/leaky", &secret).await;
+    let dir = tempfile::tempdir().unwrap();
+    let script = "set -x\nevent=$(cat)\nold=$(cat \"$VALUES/old\")\nnew=$(cat \"$VALUES/new\")\n\
+                  printf 'changing the password from %s to %s\\n' \"$old\" \"$new\" >&2\n\
+                  printf '{\"password\": \"%s\"}\\n' \"$new\" >&2\nexit 7";
+    let command = CommandRotator::new(FunctionDefinition {
+        name: "leaky".into(),
+        command: vec!["/bin/sh".into(), "-c".into(), script.into()],
+        environment: BTreeMap::from([("VALUES".to_owned(), dir.path().display().to_string())]),
+        timeout: Duration::from_secs(20),
+    });
+    store
+        .engine
+        .set_rotators(coffer_rotators::registry().with_builtin(
+            "scripted",
+            std::sync::Arc::new(Scripted {
+                command,
+                dir: dir.path().to_owned(),
+                new: NEW,
+            }),
+        ));
+    store
+        .engine
+        .rotate_secret(
+            &ctx(),
+            RotateSecretInput {
+                secret_id: arn.clone(),
+                client_request_token: Some(token("leaky")),
+                rotation_lambda_arn: Some(
+                    "arn:aws:lambda:us-east-1:123456789012:function:scripted".into(),
+                ),
+                rotation_rules: Some(RotationRules {
+                    automatically_after_days: Some(30),
+                    ..Default::default()
+                }),
+                rotate_immediately: None,
+            },
+        )
+        .await
+        .unwrap();
+    let run = store.engine.run_rotation(&ctx(), &arn).await.unwrap();
+    let RotationRun::Failed { step, error, .. } = run else {
+        panic!("expected a failure, got {run:?}");
+    };
+    assert_eq!(step, RotationStep::SetSecret);
+    let status = store.engine.rotation_status(&ctx(), &arn).await.unwrap();
+    let recorded = status.last_error.unwrap();
+    let audited = crate::engine_support::audit_log(&store)
+        .await
+        .into_iter()
+        .find(|e| e.action == "RotationFailed")
+        .expect("a RotationFailed event")
+        .details;
+    for (what, text) in [("run", &error), ("job", &recorded), ("audit", &audited)] {
+        assert!(text.contains("exited with status 7"), "{what}: {text}");
+        assert!(
+            text.contains("changing the password from"),
+            "{what}: {text}"
+        );
+        for v in [NEW, OLD] {
+            assert!(!text.contains(v), "{what} holds a secret value: {text}");
+        }
+    }
+}

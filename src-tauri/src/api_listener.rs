@@ -5,7 +5,7 @@
 //! It listens only where the person says in Settings, and only on a loopback address:
 //! serving other machines needs TLS, which is `coffer serve --tls`'s job. On request it also
 //! serves the Secrets Manager Agent protocol, as the account root or as a user or role the
-//! person picks, with the token file `coffer serve --agent` uses (`<store>.agent-token`).
+//! person picks (there is no default: root too must be picked), with the token file `coffer serve --agent` uses (`<store>.agent-token`).
 //! Locking the UI does not stop it (the engine keeps serving, as it does for the scheduler);
 //! sealing makes every request fail with StoreSealedException; closing the app stops it
 //! first. While it runs, custom rotators get its endpoint and per-step credentials.
@@ -142,16 +142,25 @@ impl ApiListener {
     }
 }
 
-/// The principal agent requests act as: `None` (the account root) when none is named,
-/// else the ARN of an existing user or role.
+/// The principal agent requests act as, which the request must name: `None` (the account
+/// root) for [`coffer_http::agent::ACCOUNT_ROOT`], else the ARN of an existing user or role.
+/// No choice is refused rather than read as the account root: agent requests carry no
+/// signature, so whoever reads the token file gets what this principal may read.
 async fn agent_principal(
     engine: &Engine,
     ctx: &RequestContext,
-    arn: Option<&str>,
+    choice: Option<&str>,
 ) -> AppResult<Option<String>> {
-    let Some(arn) = arn.map(str::trim).filter(|a| !a.is_empty()) else {
+    let Some(arn) = choice.map(str::trim).filter(|a| !a.is_empty()) else {
+        return Err(invalid(format!(
+            "Choose whom agent requests act as: the account root (\"{}\", which may read every secret) or a user or role listed on the Access screen.",
+            coffer_http::agent::ACCOUNT_ROOT
+        )));
+    };
+    let Some(arn) = coffer_http::agent::principal_arn(arn) else {
         return Ok(None);
     };
+    let arn = arn.as_str();
     for kind in [PrincipalKind::User, PrincipalKind::Role] {
         let principals = engine
             .list_principals(ctx, kind)

@@ -6,7 +6,9 @@
 //! [`crate::specta_builder`] (its binding).
 
 use coffer_api::app::{self, *};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_dialog::DialogExt;
 
 use crate::state::AppState;
 
@@ -55,10 +57,12 @@ pub async fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
     Ok(app::load_settings(state.settings_path()))
 }
 
-/// Validates and saves the settings; returns them as saved.
+/// Validates and saves the settings; returns them as saved. Refused while locked (a
+/// script in the locked window must not turn auto-lock off).
 #[tauri::command]
 #[specta::specta]
 pub async fn set_settings(state: State<'_, AppState>, req: Settings) -> AppResult<Settings> {
+    state.ensure_unlocked()?;
     app::save_settings(state.settings_path(), &req)?;
     Ok(req)
 }
@@ -285,11 +289,50 @@ pub async fn verify_audit_chain(state: State<'_, AppState>) -> AppResult<ChainSt
     app::verify_audit_chain(&engine, &AppState::context()).await
 }
 
-/// Writes matching events to a file (CSV or JSON Lines); returns the count.
+/// Shows the native save dialog for an audit export and records the file picked, the only
+/// one [`export_audit`] then writes. `None` when the person cancels.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_audit_export_path<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    req: ChooseExportPathRequest,
+) -> AppResult<Option<String>> {
+    state.open_engine().await?;
+    let (name, ext) = match req.format {
+        ExportFormatDto::Csv => ("CSV", "csv"),
+        ExportFormatDto::Jsonl => ("JSON Lines", "jsonl"),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title(format!("Export audit events as {name}"))
+        .set_file_name(format!("coffer-audit.{ext}"))
+        .add_filter(name, &[ext])
+        .save_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let picked = rx
+        .await
+        .map_err(|_| AppError::internal("The save dialog closed without an answer."))?;
+    let Some(picked) = picked else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|e| AppError::new("ExportFailed", format!("Cannot save there: {e}")))?;
+    state.allow_export_path(path.clone());
+    Ok(Some(path.display().to_string()))
+}
+
+/// Writes matching events to the file just chosen in [`choose_audit_export_path`] (CSV or
+/// JSON Lines); returns the count. Any other path is refused: the webview must not pick
+/// files the shell writes.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_audit(state: State<'_, AppState>, req: ExportAuditRequest) -> AppResult<u32> {
     let engine = state.open_engine().await?;
+    state.take_export_path(&req.path)?;
     app::export_audit(&engine, &AppState::context(), req).await
 }
 
@@ -539,9 +582,48 @@ pub async fn start_api(state: State<'_, AppState>, req: StartApiRequest) -> AppR
     state.start_api(&req).await
 }
 
-/// Stops the API listener.
+/// Stops the API listener. Refused while locked: applications depend on it, and a locked
+/// window is no one's to act from.
 #[tauri::command]
 #[specta::specta]
 pub async fn stop_api(state: State<'_, AppState>) -> AppResult<ApiStatus> {
+    state.ensure_unlocked()?;
     Ok(state.stop_api().await)
+}
+
+fn clipboard_error(e: tauri_plugin_clipboard_manager::Error) -> AppError {
+    AppError::new("ClipboardFailed", format!("The clipboard refused: {e}"))
+}
+
+/// Copies a secret value for the clipboard guard, remembering it (as a keyed hash) so
+/// [`clear_copied_text`] clears only this copy. The webview has no clipboard-read grant.
+#[tauri::command]
+#[specta::specta]
+pub async fn copy_secret_text<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    req: CopyTextRequest,
+) -> AppResult<()> {
+    app.clipboard()
+        .write_text(req.text.as_str())
+        .map_err(clipboard_error)?;
+    state.remember_copy(&req.text);
+    Ok(())
+}
+
+/// Clears the clipboard if it still holds the last [`copy_secret_text`] copy; something the
+/// person copied since is left alone. Returns whether it cleared.
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_copied_text<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> AppResult<bool> {
+    // Unreadable (empty, an image): not our text.
+    let current = app.clipboard().read_text().ok();
+    if !state.take_copy_if(current.as_deref()) {
+        return Ok(false);
+    }
+    app.clipboard().write_text("").map_err(clipboard_error)?;
+    Ok(true)
 }

@@ -22,6 +22,8 @@ pub const BINDINGS_PATH: &str = "../ui/src/ipc/bindings.ts";
 pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
     // `disable_serde_phases`: one plain TypeScript type per DTO (not `X_Serialize |
     // X_Deserialize`); the UI writes requests with every member present (`null` = none).
+    // A command generic over the runtime (it needs the app handle) is named with `Wry` here:
+    // only its types are read from that (the handler strips the generics and infers `R`).
     tauri_specta::Builder::<R>::new()
         .disable_serde_phases()
         .commands(tauri_specta::collect_commands![
@@ -53,6 +55,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             commands::validate_policy,
             commands::list_audit_events,
             commands::verify_audit_chain,
+            commands::choose_audit_export_path::<tauri::Wry>,
             commands::export_audit,
             commands::list_keys,
             commands::create_key,
@@ -80,6 +83,8 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             commands::get_api_status,
             commands::start_api,
             commands::stop_api,
+            commands::copy_secret_text::<tauri::Wry>,
+            commands::clear_copied_text::<tauri::Wry>,
         ])
 }
 

@@ -1,11 +1,13 @@
 //! The shell's one piece of state: the store (absent before the first run, sealed or
 //! unsealed), the rotation scheduler running beside it, the API listener, the UI-lock flag,
-//! and where the settings live.
+//! where the settings live, the export path the person chose, and a keyed hash of the
+//! secret the shell last copied.
 //!
 //! `Engine` is a cheap clone over an `Arc`, so commands clone it out of the lock and never
 //! hold the lock across an engine call. The engine is opened lazily on the first command,
 //! so a missing or broken store never keeps the window from showing.
 
+use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -30,6 +32,15 @@ pub struct AppState {
     api: ApiListener,
     /// The UI lock: hides the data without sealing (the engine keeps serving).
     ui_locked: AtomicBool,
+    /// The file the person last picked in the shell's own save dialog: the one path
+    /// `export_audit` writes, once. The webview names the path in the request, but a path it
+    /// made up (`~/.bashrc`) is not one the person chose.
+    export_path: std::sync::Mutex<Option<PathBuf>>,
+    /// The keyed hash of the text the shell last copied, so clearing it later can tell it
+    /// from something the person copied since without the webview reading the clipboard.
+    copied: std::sync::Mutex<Option<u64>>,
+    /// The key of that hash (random per run; the hash never leaves the process).
+    copy_hasher: RandomState,
 }
 
 impl AppState {
@@ -42,6 +53,9 @@ impl AppState {
             scheduler: Mutex::new(None),
             api: ApiListener::default(),
             ui_locked: AtomicBool::new(true),
+            export_path: std::sync::Mutex::new(None),
+            copied: std::sync::Mutex::new(None),
+            copy_hasher: RandomState::new(),
         }
     }
 
@@ -98,6 +112,50 @@ impl AppState {
             return Err(AppError::locked());
         }
         Ok(engine)
+    }
+
+    /// Refuses with `Locked` while the UI is locked (or sealed, which locks it): for the
+    /// commands that change the app rather than read the store (settings, the API).
+    pub fn ensure_unlocked(&self) -> AppResult<()> {
+        if self.ui_locked.load(Ordering::SeqCst) {
+            return Err(AppError::locked());
+        }
+        Ok(())
+    }
+
+    /// Records the file the person picked in the save dialog for the next audit export.
+    pub fn allow_export_path(&self, path: PathBuf) {
+        *self.export_path.lock().unwrap_or_else(|e| e.into_inner()) = Some(path);
+    }
+
+    /// Takes the recorded export path when it is `path`; anything else is refused with
+    /// `ExportPathNotChosen` (and the recorded path stays for the real export).
+    pub fn take_export_path(&self, path: &str) -> AppResult<PathBuf> {
+        let mut chosen = self.export_path.lock().unwrap_or_else(|e| e.into_inner());
+        match chosen.as_deref() {
+            Some(p) if p == Path::new(path) => Ok(chosen.take().expect("matched")),
+            _ => Err(AppError::new(
+                "ExportPathNotChosen",
+                format!(
+                    "{path} was not chosen in the save dialog. Export again and pick the file there."
+                ),
+            )),
+        }
+    }
+
+    /// Remembers (as a keyed hash) the text the shell just put on the clipboard.
+    pub fn remember_copy(&self, text: &str) {
+        *self.copied.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(self.copy_hasher.hash_one(text));
+    }
+
+    /// Whether `current` (the clipboard now) is the shell's last copy; forgets that copy.
+    pub fn take_copy_if(&self, current: Option<&str>) -> bool {
+        let ours = self.copied.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match (ours, current) {
+            (Some(h), Some(c)) => h == self.copy_hasher.hash_one(c),
+            _ => false,
+        }
     }
 
     /// The status the UI starts from.

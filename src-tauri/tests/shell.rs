@@ -4,8 +4,11 @@
 //! What is proven here: a window without a grant is refused (and a window granted one
 //! command gets only that one); the main window's capability grants exactly the app's
 //! commands; a store is created, locked, unlocked, sealed and unsealed through the
-//! commands; the API listener serves the store on loopback only and stops; and the
-//! committed TypeScript bindings are what the Rust DTOs generate.
+//! commands; the API listener serves the store on loopback only and stops; the committed
+//! TypeScript bindings are what the Rust DTOs generate; and what a hostile script in the
+//! webview tried in the security review (issue 13 §3) is refused: an agent listener acting
+//! as root by default, an export over a file it names, a clipboard read, settings changed or
+//! the API stopped while locked, a weak master password.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -458,7 +461,7 @@ fn agent_get(endpoint: &str, secret_id: &str, token: Option<&str>) -> (String, S
 }
 
 /// Settings → API with the agent protocol: the token file beside the store (mode 0600), a
-/// read answered with GetSecretValue's JSON as the account root, the same read as a user
+/// read answered with GetSecretValue's JSON as the account root (chosen), the same read as a user
 /// without a policy refused by authorization, and a principal that is no user or role
 /// refused with what to do.
 #[test]
@@ -489,7 +492,7 @@ fn the_api_listener_serves_the_agent_protocol_when_asked() {
     let st = ok(
         &w,
         "start_api",
-        json!({"req": {"listen": "127.0.0.1:0", "agent": true}}),
+        json!({"req": {"listen": "127.0.0.1:0", "agent": true, "agentPrincipal": "root"}}),
     );
     let endpoint = st["endpoint"].as_str().expect("an endpoint").to_owned();
     let file = st["agentTokenFile"]
@@ -536,6 +539,172 @@ fn the_api_listener_serves_the_agent_protocol_when_asked() {
     assert!(!status.contains(" 200 "), "{status}\n{body}");
     assert!(body.contains("AccessDeniedException"), "{status}\n{body}");
     ok(&w, "stop_api", json!({}));
+}
+
+// ---- issue 13 §3: what a webview (XSS, a hostile dependency) must not be able to do ----
+
+/// Agent requests carry no signature: the listener served them as the account root when the
+/// request named no principal, so one forgotten choice handed every secret to whoever reads
+/// the token file. Root must be chosen (`"root"`), like a user or role.
+#[test]
+fn the_agent_protocol_acts_as_root_only_when_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app_with_store(dir.path());
+    for req in [
+        json!({"listen": "127.0.0.1:0", "agent": true}),
+        json!({"listen": "127.0.0.1:0", "agent": true, "agentPrincipal": null}),
+        json!({"listen": "127.0.0.1:0", "agent": true, "agentPrincipal": " "}),
+    ] {
+        let e = invoke(&w, "start_api", json!({ "req": req })).unwrap_err();
+        assert_eq!(e["code"], json!("InvalidParameterException"), "{req}: {e}");
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(message.contains("account root"), "{req}: {message}");
+        assert_eq!(ok(&w, "get_api_status", json!({}))["running"], json!(false));
+    }
+    assert!(!dir.path().join("coffer.db.agent-token").exists());
+    // Without the agent protocol there is nothing to choose.
+    let st = ok(&w, "start_api", json!({"req": {"listen": "127.0.0.1:0"}}));
+    assert_eq!(st["agentTokenFile"], json!(null), "{st}");
+    ok(&w, "stop_api", json!({}));
+}
+
+/// `export_audit` wrote wherever the webview said (it is the account root's process): a
+/// script could overwrite `~/.bashrc` with audit rows. Only the path the person chose in the
+/// shell's save dialog is written, once.
+#[test]
+fn export_audit_writes_only_the_path_chosen_in_the_save_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, w) = app_with_store(dir.path());
+    let bashrc = dir.path().join(".bashrc");
+    std::fs::write(&bashrc, "alias ls='ls --color'\n").unwrap();
+    let export = |path: &Path| {
+        invoke(
+            &w,
+            "export_audit",
+            json!({"req": {"query": {}, "format": "csv", "path": path.display().to_string()}}),
+        )
+    };
+    let e = export(&bashrc).unwrap_err();
+    assert_eq!(e["code"], json!("ExportPathNotChosen"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(&bashrc).unwrap(),
+        "alias ls='ls --color'\n"
+    );
+    assert!(!dir.path().join(".bashrc.part").exists());
+    // The save dialog's answer (what `choose_audit_export_path` records when the person
+    // picks a file) is written; a second export to it needs a second choice.
+    let chosen = dir.path().join("audit.csv");
+    app.state::<AppState>().allow_export_path(chosen.clone());
+    let e = export(&bashrc).unwrap_err();
+    assert_eq!(e["code"], json!("ExportPathNotChosen"), "{e}");
+    let n = export(&chosen).expect("the chosen path is written");
+    assert!(n.is_u64(), "{n}");
+    assert!(chosen.exists());
+    let e = export(&chosen).unwrap_err();
+    assert_eq!(e["code"], json!("ExportPathNotChosen"), "{e}");
+}
+
+/// The clipboard may hold what the person copied from other apps: the webview may write
+/// and clear it, never read it.
+#[test]
+fn the_webview_cannot_read_the_clipboard() {
+    let cap: Value = serde_json::from_str(
+        &std::fs::read_to_string(manifest_dir().join("capabilities/main.json")).unwrap(),
+    )
+    .unwrap();
+    let clipboard: BTreeSet<&str> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("clipboard-manager:"))
+        .collect();
+    let allowed = BTreeSet::from(["allow-write-text", "allow-clear"]);
+    assert!(clipboard.is_subset(&allowed), "{clipboard:?}");
+    // Clearing a copied secret "only if it is still there" is the shell's comparison now.
+    let state = AppState::new(PathBuf::from("unused.db"), PathBuf::from("unused.json"));
+    state.remember_copy("s3cr3t");
+    assert!(
+        !state.take_copy_if(Some("my own note")),
+        "the person's copy"
+    );
+    state.remember_copy("s3cr3t");
+    assert!(!state.take_copy_if(None), "an unreadable clipboard");
+    state.remember_copy("s3cr3t");
+    assert!(state.take_copy_if(Some("s3cr3t")));
+    assert!(!state.take_copy_if(Some("s3cr3t")), "cleared once");
+}
+
+/// Locking hides the data; it must also keep a script in the locked window from changing
+/// the settings (auto-lock off) or stopping the API applications depend on.
+#[test]
+fn a_locked_ui_refuses_settings_and_stopping_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app_with_store(dir.path());
+    let before = ok(&w, "get_settings", json!({}));
+    let st = ok(&w, "start_api", json!({"req": {"listen": "127.0.0.1:0"}}));
+    let endpoint = st["endpoint"].as_str().unwrap().to_owned();
+    ok(&w, "lock", json!({}));
+    assert_eq!(
+        err_code(
+            &w,
+            "set_settings",
+            json!({"req": {"autoLockMinutes": 0, "clipboardClearSeconds": 600, "theme": "dark"}}),
+        ),
+        "Locked"
+    );
+    assert_eq!(ok(&w, "get_settings", json!({})), before);
+    assert!(!dir.path().join("settings.json").exists());
+    assert_eq!(err_code(&w, "stop_api", json!({})), "Locked");
+    assert_eq!(ok(&w, "get_api_status", json!({}))["running"], json!(true));
+    assert!(unsigned_request(&endpoint).is_ok(), "the API stopped");
+    ok(
+        &w,
+        "unlock",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    assert_eq!(ok(&w, "stop_api", json!({}))["running"], json!(false));
+}
+
+/// The strength floor lived in the UI only: a webview calling the commands directly made a
+/// store, or changed its password, to `password1`. The shell applies the UI's rule.
+#[test]
+fn a_weak_master_password_is_refused_by_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let w = window(&app, "main");
+    for weak in ["password1", "aaaaaaaaaaaaaaaa", "qwertyuiop123", "short1!"] {
+        let e = invoke(&w, "create_store", json!({"req": {"password": weak}})).unwrap_err();
+        assert_eq!(e["code"], json!("WeakPassword"), "{weak}: {e}");
+        assert!(!dir.path().join("coffer.db").exists(), "{weak}");
+    }
+    ok(
+        &w,
+        "create_store",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    for weak in ["password1", "aaaaaaaaaaaaaaaa"] {
+        assert_eq!(
+            err_code(
+                &w,
+                "change_master_password",
+                json!({"req": {"oldPassword": "correct horse battery staple", "newPassword": weak}}),
+            ),
+            "WeakPassword",
+            "{weak}"
+        );
+    }
+    ok(&w, "seal", json!({}));
+    ok(
+        &w,
+        "unlock",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    ok(
+        &w,
+        "change_master_password",
+        json!({"req": {"oldPassword": "correct horse battery staple",
+                        "newPassword": "tarnished umbrella quietly orbits"}}),
+    );
 }
 
 #[test]

@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
 
 from harness import ROOT, AppSession, free_port, wait_until
 
@@ -163,7 +164,8 @@ class AppScenarioTest(unittest.TestCase):
         listen = f"127.0.0.1:{free_port()}"
         app.type(app.by_label("Listen address"), listen)
         app.click(app.by_label("Also serve the Secrets Manager Agent protocol"))
-        app.by_label("Agent requests act as")
+        # Nothing is preselected: acting as the account root is chosen on purpose.
+        Select(app.by_label("Agent requests act as")).select_by_value("root")
         app.click(app.by_role("button", "Start API", exact=True))
         endpoint = app.by_label("Endpoint")
         wait_until(lambda: endpoint.get_attribute("textContent") == f"http://{listen}")

@@ -1,5 +1,6 @@
 //! The audit log: pages of events, chain verification and exports. The save path comes from
-//! the native dialog (`./dialog`), never from typed text.
+//! the shell's native save dialog, never from typed text: the shell writes only the file the
+//! person picked there.
 import { commands } from "./bindings";
 import type { AuditPageView, AuditQuery, ChainStatus } from "./bindings";
 import { unwrap } from "./client";
@@ -16,7 +17,13 @@ export const verifyAuditChain = (): Promise<ChainStatus> => unwrap(commands.veri
 /** The export formats the shell writes. */
 export type AuditExportFormat = "csv" | "jsonl";
 
-/** Writes every event matching `query` to `path`; resolves to the number written. */
+/** Asks where to save an export in the shell's save dialog; the chosen path, or null when the
+ * person cancels. */
+export const chooseAuditExportPath = (format: AuditExportFormat): Promise<string | null> =>
+  unwrap(commands.chooseAuditExportPath({ format }));
+
+/** Writes every event matching `query` to `path` (just chosen with `chooseAuditExportPath`);
+ * resolves to the number written. */
 export const exportAudit = (
   query: AuditQuery,
   format: AuditExportFormat,

@@ -20,7 +20,10 @@ export const commands = {
 	changeMasterPassword: (req: ChangeMasterPasswordRequest) => typedError<null, IpcError>(__TAURI_INVOKE("change_master_password", { req })),
 	/**  The app's settings (defaults when none are saved). */
 	getSettings: () => typedError<Settings, IpcError>(__TAURI_INVOKE("get_settings")),
-	/**  Validates and saves the settings; returns them as saved. */
+	/**
+	 *  Validates and saves the settings; returns them as saved. Refused while locked (a
+	 *  script in the locked window must not turn auto-lock off).
+	 */
 	setSettings: (req: Settings) => typedError<Settings, IpcError>(__TAURI_INVOKE("set_settings", { req })),
 	/**  ListSecrets; `search` matches names, descriptions, tag keys and values. */
 	listSecrets: (req: ListSecretsRequest) => typedError<SecretPage, IpcError>(__TAURI_INVOKE("list_secrets", { req })),
@@ -62,7 +65,16 @@ export const commands = {
 	listAuditEvents: (req: AuditQuery) => typedError<AuditPageView, IpcError>(__TAURI_INVOKE("list_audit_events", { req })),
 	/**  Walks the audit chain and reports the first bad event. */
 	verifyAuditChain: () => typedError<ChainStatus, IpcError>(__TAURI_INVOKE("verify_audit_chain")),
-	/**  Writes matching events to a file (CSV or JSON Lines); returns the count. */
+	/**
+	 *  Shows the native save dialog for an audit export and records the file picked, the only
+	 *  one [`export_audit`] then writes. `None` when the person cancels.
+	 */
+	chooseAuditExportPath: (req: ChooseExportPathRequest) => typedError<string | null, IpcError>(__TAURI_INVOKE("choose_audit_export_path", { req })),
+	/**
+	 *  Writes matching events to the file just chosen in [`choose_audit_export_path`] (CSV or
+	 *  JSON Lines); returns the count. Any other path is refused: the webview must not pick
+	 *  files the shell writes.
+	 */
 	exportAudit: (req: ExportAuditRequest) => typedError<number, IpcError>(__TAURI_INVOKE("export_audit", { req })),
 	/**  Every KMS-like key. */
 	listKeys: () => typedError<KeyView[], IpcError>(__TAURI_INVOKE("list_keys")),
@@ -114,8 +126,21 @@ export const commands = {
 	getApiStatus: () => typedError<ApiStatus, IpcError>(__TAURI_INVOKE("get_api_status")),
 	/**  Starts the AWS-compatible API on a loopback address, over the app's store. */
 	startApi: (req: StartApiRequest) => typedError<ApiStatus, IpcError>(__TAURI_INVOKE("start_api", { req })),
-	/**  Stops the API listener. */
+	/**
+	 *  Stops the API listener. Refused while locked: applications depend on it, and a locked
+	 *  window is no one's to act from.
+	 */
 	stopApi: () => typedError<ApiStatus, IpcError>(__TAURI_INVOKE("stop_api")),
+	/**
+	 *  Copies a secret value for the clipboard guard, remembering it (as a keyed hash) so
+	 *  [`clear_copied_text`] clears only this copy. The webview has no clipboard-read grant.
+	 */
+	copySecretText: (req: CopyTextRequest) => typedError<null, IpcError>(__TAURI_INVOKE("copy_secret_text", { req })),
+	/**
+	 *  Clears the clipboard if it still holds the last [`copy_secret_text`] copy; something the
+	 *  person copied since is left alone. Returns whether it cleared.
+	 */
+	clearCopiedText: () => typedError<boolean, IpcError>(__TAURI_INVOKE("clear_copied_text")),
 };
 
 /* Types */
@@ -244,12 +269,24 @@ export type ChangeMasterPasswordRequest = {
 	newPassword: string,
 };
 
+/**  `choose_audit_export_path` request: the format, which names the dialog's title and filter. */
+export type ChooseExportPathRequest = {
+	/**  The format the file will hold. */
+	format: ExportFormat,
+};
+
 /**  A condition key for the simulator. */
 export type ContextEntry = {
 	/**  The key, e.g. `aws:SourceIp`. */
 	key: string,
 	/**  Its values. */
 	values: string[],
+};
+
+/**  `copy_secret_text` request: the value to put on the clipboard. */
+export type CopyTextRequest = {
+	/**  The text. */
+	text: string,
 };
 
 /**  `create_key` request. */
@@ -362,7 +399,10 @@ export type ExportAuditRequest = {
 	query: AuditQuery,
 	/**  File format. */
 	format: ExportFormat,
-	/**  The file to write (from the save dialog). */
+	/**
+	 *  The file to write: the one the shell's save dialog just returned
+	 *  (`choose_audit_export_path`); the shell refuses any other.
+	 */
 	path: string,
 };
 
@@ -911,7 +951,10 @@ export type StartApiRequest = {
 	listen: string,
 	/**  Also serve the Secrets Manager Agent protocol, with the token in `<store>.agent-token`. */
 	agent?: boolean,
-	/**  The user or role ARN agent requests act as; `None` means the account root. */
+	/**
+	 *  Whom agent requests act as, required with `agent`: `"root"` (the account root, which
+	 *  may read every secret) or a user or role ARN. There is no default.
+	 */
 	agentPrincipal?: string | null,
 };
 

@@ -1,14 +1,14 @@
-//! The host clipboard behind the auto-clear guard (see `lib/clipboard-guard.ts`).
-import { readText, writeText } from "@tauri-apps/plugin-clipboard-manager";
+//! The host clipboard behind the auto-clear guard (see `lib/clipboard-guard.ts`). Secrets are
+//! copied by the shell, which remembers its copy and clears only that one: the webview may
+//! write the clipboard but never read it.
+import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { createClipboardGuard } from "@/lib/clipboard-guard";
-import { toIpcError } from "./client";
+import { commands } from "./bindings";
+import { toIpcError, unwrap } from "./client";
 
 const guard = createClipboardGuard({
-  write: (text) => writeText(text),
-  read: () => readText(),
-  // Overwriting with "" needs only the write permission the window already has (no
-  // clipboard-manager:allow-clear grant).
-  clear: () => writeText(""),
+  write: (text) => unwrap(commands.copySecretText({ text })).then(() => undefined),
+  clearIfOurs: () => unwrap(commands.clearCopiedText()).then(() => undefined),
 });
 
 /** Copies `text` and clears it after `clearAfterSeconds` if the clipboard still holds it. */

@@ -4,7 +4,6 @@ export * from "./client";
 export * from "./session";
 export * from "./secrets";
 export * from "./clipboard";
-export * from "./dialog";
 // H5's modules (audit, keys, access, rotation) are re-exported below as they land.
 export * from "./audit";
 export * from "./keys";

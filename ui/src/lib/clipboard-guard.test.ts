@@ -2,14 +2,24 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createClipboardGuard, type ClipboardPort } from "./clipboard-guard";
 
+/** A clipboard with the shell's side: it remembers its last copy and clears only that. */
 function fakeClipboard() {
   let content: string | null = null;
-  const port: ClipboardPort & { content: () => string | null; userCopies: (t: string) => void } = {
+  let ours: string | null = null;
+  const port: ClipboardPort & {
+    content: () => string | null;
+    userCopies: (t: string) => void;
+    clear: () => void;
+  } = {
     write: vi.fn(async (t: string) => {
       content = t;
+      ours = t;
     }),
-    read: vi.fn(async () => content),
-    clear: vi.fn(async () => {
+    clearIfOurs: vi.fn(async () => {
+      if (ours !== null && content === ours) port.clear();
+      ours = null;
+    }),
+    clear: vi.fn((): void => {
       content = null;
     }),
     content: () => content,
@@ -72,14 +82,16 @@ describe("clipboard guard", () => {
     expect(cb.content()).toBe("theirs");
   });
 
-  it("treats an unreadable clipboard as not ours", async () => {
+  it("swallows a clear the host refuses", async () => {
     const cb = fakeClipboard();
-    cb.read = vi.fn(async () => {
-      throw new Error("clipboard holds an image");
+    cb.clearIfOurs = vi.fn(async () => {
+      throw new Error("clipboard unavailable");
     });
     const g = createClipboardGuard(cb);
     await g.copy("s3cr3t", 1);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(cb.clear).not.toHaveBeenCalled();
+    expect(cb.clearIfOurs).toHaveBeenCalledTimes(1);
+    await g.clearNow();
+    expect(cb.clearIfOurs).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,12 +1,14 @@
 //! Clipboard auto-clear, free of any host API so it can be tested with fake timers. After a copy,
 //! the clipboard is cleared once the timeout passes, but only if it still holds what Coffer put
-//! there: something the user copied since then is theirs and is left alone.
+//! there: something the user copied since then is theirs and is left alone. The host makes that
+//! comparison (the shell remembers its copy), because the webview may not read the clipboard.
 
 /** What the guard needs from the host. */
 export interface ClipboardPort {
+  /** Puts `text` on the clipboard, remembered as Coffer's copy. */
   write(text: string): Promise<void>;
-  read(): Promise<string | null>;
-  clear(): Promise<void>;
+  /** Clears the clipboard if it still holds Coffer's last copy. */
+  clearIfOurs(): Promise<void>;
 }
 
 export interface ClipboardGuard {
@@ -20,7 +22,7 @@ export interface ClipboardGuard {
 
 export function createClipboardGuard(port: ClipboardPort): ClipboardGuard {
   let pending: ReturnType<typeof setTimeout> | null = null;
-  let copied: string | null = null;
+  let copied = false;
 
   const cancel = () => {
     if (pending !== null) clearTimeout(pending);
@@ -30,18 +32,10 @@ export function createClipboardGuard(port: ClipboardPort): ClipboardGuard {
   const clearIfOurs = async () => {
     const ours = copied;
     cancel();
-    copied = null;
-    if (ours === null) return;
-    let current: string | null;
+    copied = false;
+    if (!ours) return;
     try {
-      current = await port.read();
-    } catch {
-      // Unreadable (empty, or an image): it is not our text, so leave it.
-      return;
-    }
-    if (current !== ours) return;
-    try {
-      await port.clear();
+      await port.clearIfOurs();
     } catch {
       // Refused or failed: nothing more to do from a timer; the value stays until overwritten.
     }
@@ -51,7 +45,7 @@ export function createClipboardGuard(port: ClipboardPort): ClipboardGuard {
     async copy(text, clearAfterSeconds) {
       cancel();
       await port.write(text);
-      copied = text;
+      copied = true;
       if (clearAfterSeconds > 0) {
         pending = setTimeout(() => void clearIfOurs(), clearAfterSeconds * 1000);
       }
@@ -59,7 +53,7 @@ export function createClipboardGuard(port: ClipboardPort): ClipboardGuard {
     clearNow: clearIfOurs,
     dispose() {
       cancel();
-      copied = null;
+      copied = false;
     },
   };
 }

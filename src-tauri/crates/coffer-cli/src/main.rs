@@ -155,8 +155,9 @@ struct ServeArgs {
     /// `<store>.agent-token` (made on first use, mode 0600).
     #[arg(long)]
     agent: bool,
-    /// The principal agent requests act as (default: the account root).
-    #[arg(long)]
+    /// Whom agent requests act as, required with --agent: `root` (the account root, which
+    /// may read every secret) or a user or role ARN with a narrow read-only policy.
+    #[arg(long, value_name = "root|ARN")]
     agent_principal: Option<String>,
 }
 
@@ -1817,6 +1818,15 @@ async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
         ),
         None => None,
     };
+    let agent_principal = match (a.agent, a.agent_principal.as_deref().map(str::trim)) {
+        (false, _) => None,
+        (true, Some(choice)) if !choice.is_empty() => coffer_http::agent::principal_arn(choice),
+        (true, _) => {
+            return Err(Failure::Usage(anyhow!(
+                "--agent needs --agent-principal: agent requests carry no signature, so say whom they act as: --agent-principal root (the account root, which may read every secret) or --agent-principal <user or role ARN> with a read-only policy"
+            )));
+        }
+    };
     let agent_token = if a.agent {
         let path = coffer_http::agent::token_path(&engine.store_path());
         let token = coffer_http::agent::load_or_create_token(&path)
@@ -1831,7 +1841,7 @@ async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
         max_skew: std::time::Duration::from_secs(a.max_skew_minutes * 60),
         allowed_hosts: a.allowed_hosts,
         agent_token,
-        agent_principal: a.agent_principal,
+        agent_principal,
         tls,
         ..Default::default()
     };

@@ -161,6 +161,7 @@ impl Server {
         let mut child = store
             .command()
             .args(["serve", "--listen", "127.0.0.1:0", "--agent"])
+            .args(["--agent-principal", "root"])
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()

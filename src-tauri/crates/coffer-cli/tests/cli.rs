@@ -1205,3 +1205,42 @@ fn keyring_unseals_without_a_password_file_and_follows_password_changes() {
     let out = store.run_bare(&["list-secrets"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Issue 13 §3: `coffer serve --agent` served the agent protocol as the account root unless
+/// told otherwise, so anyone with the token file read every secret. Root must be asked for
+/// (`--agent-principal root`); without a choice the server refuses to start.
+#[test]
+fn serve_agent_without_a_principal_choice_refuses_to_act_as_root() {
+    use std::io::BufRead;
+    let st = Store::new();
+    let mut child = std::process::Command::new(common::BIN)
+        .arg("--store")
+        .arg(&st.db)
+        .arg("--password-file")
+        .arg(&st.password_file)
+        .args(["serve", "--listen", "127.0.0.1:0", "--agent"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn coffer serve");
+    // A server prints its address when it listens; a refusal closes stdout at once.
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    if !first.is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("coffer serve --agent started as the account root: {first}");
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(252), "{stderr}");
+    assert!(stderr.contains("--agent-principal root"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        !st.path("s.db.agent-token").exists(),
+        "a refused start made a token"
+    );
+}

@@ -157,3 +157,74 @@ async fn agent_requests_run_as_the_configured_principal() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     f.stop().await;
 }
+
+// ---- the token file (issue 13 §3) ----
+
+/// A token file as another account could have left it: `mode`, holding a token it knows.
+fn planted_token_file(mode: u32) -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = coffer_http::agent::token_path(&dir.path().join("coffer.db"));
+    std::fs::write(&path, format!("{PLANTED}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    (dir, path)
+}
+
+const PLANTED: &str = "planted-token-the-attacker-knows-0123456789";
+
+/// The file now holds a fresh token the server uses: ours alone, mode 0600.
+fn assert_replaced(path: &std::path::Path, token: &SecretBytes) {
+    use std::os::unix::fs::MetadataExt;
+    assert_ne!(
+        token.expose(),
+        PLANTED.as_bytes(),
+        "the planted token was used"
+    );
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o600, "mode {:o}", meta.mode());
+    // The uid this process creates files as.
+    let mine = tempfile::tempfile().unwrap().metadata().unwrap().uid();
+    assert_eq!(meta.uid(), mine, "the file is not the server's own");
+    assert_eq!(
+        std::fs::read_to_string(path).unwrap().trim().as_bytes(),
+        token.expose()
+    );
+}
+
+/// A token file others can read gives every local account the agent's access: it is
+/// replaced (new token), not used.
+#[test]
+fn a_token_file_others_can_read_is_replaced() {
+    for mode in [0o644, 0o640, 0o604, 0o666] {
+        let (_dir, path) = planted_token_file(mode);
+        let token = coffer_http::agent::load_or_create_token(&path).unwrap();
+        assert_replaced(&path, &token);
+    }
+    // Ours, mode 0600: kept.
+    let (_dir, path) = planted_token_file(0o600);
+    let token = coffer_http::agent::load_or_create_token(&path).unwrap();
+    assert_eq!(token.expose(), PLANTED.as_bytes());
+}
+
+/// A token file owned by another account (here `nobody`, made by chown as root; it can
+/// rewrite the file whenever it likes) is replaced, not used.
+#[test]
+fn a_token_file_owned_by_someone_else_is_replaced() {
+    let (_dir, path) = planted_token_file(0o600);
+    std::os::unix::fs::chown(&path, Some(65534), Some(65534))
+        .expect("chown to nobody (the test runs as root, as CI does)");
+    let token = coffer_http::agent::load_or_create_token(&path).unwrap();
+    assert_replaced(&path, &token);
+}
+
+/// A token path that is a symbolic link (to a file another account controls) is replaced
+/// by a file of the server's own; the link's target is left alone.
+#[test]
+fn a_token_path_that_is_a_symlink_is_replaced() {
+    let (dir, target) = planted_token_file(0o600);
+    let path = coffer_http::agent::token_path(&dir.path().join("other.db"));
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let token = coffer_http::agent::load_or_create_token(&path).unwrap();
+    assert_replaced(&path, &token);
+    assert_eq!(std::fs::read_to_string(&target).unwrap().trim(), PLANTED);
+}

@@ -6,23 +6,36 @@
 //! the AWS SDKs and CLI read). Nothing else of Coffer's own environment is passed on except
 //! `PATH`, `HOME`, `LANG` and `TMPDIR`, so a master password in the parent's environment
 //! never reaches a rotator. The command runs in its own process group, which is killed at the
-//! timeout or when the step is dropped. A non-zero exit fails the step with the last lines of
-//! its stderr, with every environment value it was given blanked out.
+//! timeout or when the step is dropped.
+//!
+//! A non-zero exit fails the step with its exit status and a short excerpt of its stderr.
+//! That message is stored in `rotation_jobs` and the audit log, and a script traced with
+//! `set -x` prints every password it handles, so the excerpt never holds raw output: every
+//! environment value the command was given and every value of the secret it could have read
+//! or written (AWSCURRENT, AWSPREVIOUS, the token's version — whole, and each string and
+//! number inside a JSON value) is masked. When those values cannot be read, the excerpt is
+//! left out.
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64::Engine as _;
 use coffer_engine::rotation::{FunctionDefinition, RotationEvent, RotationFailure, Rotator};
+use coffer_engine::{AWSCURRENT, AWSPREVIOUS, ErrorCode, GetSecretValueInput, SecretValue};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
+use zeroize::Zeroizing;
 
 /// How many trailing stderr lines a failure reports.
 const STDERR_LINES: usize = 10;
 /// At most this many bytes of them.
-const STDERR_BYTES: usize = 2000;
+const STDERR_BYTES: usize = 1024;
+/// Shorter values are not masked: blanking every `1` or `on` would leave nothing to read,
+/// and a value this short protects nothing.
+const MIN_MASKED: usize = 3;
 /// Parent environment variables passed on (none of them can hold a secret of Coffer's).
 const INHERITED: [&str; 4] = ["PATH", "HOME", "LANG", "TMPDIR"];
 
@@ -76,10 +89,20 @@ impl CommandRotator {
 }
 
 /// The last lines of `stderr`, truncated, with each of `hidden` replaced by `***`.
+/// Masks before it cuts, so a value across the cut cannot leave a fragment behind; longer
+/// values first, so one that contains another is masked whole.
 fn stderr_tail(stderr: &[u8], hidden: &[&str]) -> String {
-    let mut text = String::from_utf8_lossy(stderr).into_owned();
-    for h in hidden.iter().filter(|h| h.len() >= 3) {
-        text = text.replace(*h, "***");
+    let mut text = Zeroizing::new(String::from_utf8_lossy(stderr).into_owned());
+    let mut hidden: Vec<&str> = hidden
+        .iter()
+        .copied()
+        .filter(|h| h.len() >= MIN_MASKED)
+        .collect();
+    hidden.sort_unstable_by_key(|h| std::cmp::Reverse(h.len()));
+    for h in hidden {
+        if text.contains(h) {
+            *text = text.replace(h, "***");
+        }
     }
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let mut tail = lines[lines.len().saturating_sub(STDERR_LINES)..].join("\n");
@@ -91,6 +114,73 @@ fn stderr_tail(stderr: &[u8], hidden: &[&str]) -> String {
         tail = format!("…{}", &tail[cut..]);
     }
     tail
+}
+
+/// The texts under which `value` can appear in a command's output: the whole value, and for
+/// a JSON value each string and number in it, also JSON-escaped (as `jq` or an SDK's debug
+/// log prints it). A binary value also as base64, the way the API carries it.
+fn masked_forms(value: &SecretValue, out: &mut Vec<Zeroizing<String>>) {
+    let bytes = value.bytes().expose();
+    if matches!(value, SecretValue::Binary(_)) {
+        out.push(Zeroizing::new(
+            base64::engine::general_purpose::STANDARD.encode(bytes),
+        ));
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    out.push(Zeroizing::new(text.to_owned()));
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+        json_leaves(&json, out);
+    }
+}
+
+fn json_leaves(json: &serde_json::Value, out: &mut Vec<Zeroizing<String>>) {
+    match json {
+        serde_json::Value::String(s) => {
+            out.push(Zeroizing::new(s.clone()));
+            let quoted = Zeroizing::new(json.to_string());
+            let escaped = &quoted[1..quoted.len() - 1];
+            if escaped != s {
+                out.push(Zeroizing::new(escaped.to_owned()));
+            }
+        }
+        serde_json::Value::Number(n) => out.push(Zeroizing::new(n.to_string())),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_leaves(v, out)),
+        serde_json::Value::Object(members) => members.values().for_each(|v| json_leaves(v, out)),
+        serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+    }
+}
+
+/// Every form of every value of the secret the step could have read or written (see
+/// [`masked_forms`]): AWSCURRENT, AWSPREVIOUS and the token's version, those that exist.
+/// Read as the step itself reads (`event.ctx`). `None` when one of them could not be read:
+/// the caller then leaves the excerpt out rather than show it unmasked.
+async fn secret_values(event: &RotationEvent) -> Option<Vec<Zeroizing<String>>> {
+    let mut out = Vec::new();
+    for (version_id, version_stage) in [
+        (None, Some(AWSCURRENT)),
+        (None, Some(AWSPREVIOUS)),
+        (Some(event.client_request_token.clone()), None),
+    ] {
+        let read = event
+            .engine
+            .get_secret_value(
+                &event.ctx,
+                GetSecretValueInput {
+                    secret_id: event.secret_id.clone(),
+                    version_id,
+                    version_stage: version_stage.map(str::to_owned),
+                },
+            )
+            .await;
+        match read {
+            Ok(v) => masked_forms(&v.value, &mut out),
+            Err(e) if e.code() == ErrorCode::ResourceNotFound => {}
+            Err(_) => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Kills the whole process group (the command and anything it started).
@@ -180,25 +270,33 @@ impl Rotator for CommandRotator {
         if status.success() {
             return Ok(());
         }
-        let hidden: Vec<&str> = env
-            .iter()
-            .filter(|(k, _)| !INHERITED.contains(&k.as_str()))
-            .map(|(_, v)| v.as_str())
-            .collect();
-        let tail = stderr_tail(&err, &hidden);
+        let err = Zeroizing::new(err);
         let how = match status.code() {
             Some(code) => format!("exited with status {code}"),
             None => "was killed by a signal".to_owned(),
         };
+        let failed = format!("Function {} {how} at {}.", self.def.name, event.step);
+        let Some(values) = secret_values(event).await else {
+            return Err(RotationFailure::new(
+                kind::COMMAND_FAILED,
+                format!(
+                    "{failed} Its stderr is left out: the secret's values to mask in it could not be read."
+                ),
+            ));
+        };
+        let hidden: Vec<&str> = env
+            .iter()
+            .filter(|(k, _)| !INHERITED.contains(&k.as_str()))
+            .map(|(_, v)| v.as_str())
+            .chain(values.iter().map(|v| v.as_str()))
+            .collect();
+        let tail = stderr_tail(&err, &hidden);
         Err(RotationFailure::new(
             kind::COMMAND_FAILED,
             if tail.is_empty() {
-                format!("Function {} {how} at {}.", self.def.name, event.step)
+                failed
             } else {
-                format!(
-                    "Function {} {how} at {}. Its stderr ended with:\n{tail}",
-                    self.def.name, event.step
-                )
+                format!("{failed} Its stderr ended with (values masked):\n{tail}")
             },
         ))
     }
@@ -228,5 +326,23 @@ mod tests {
         assert!(!t.contains("abc123secret"));
         let long = "x".repeat(10_000);
         assert!(stderr_tail(long.as_bytes(), &[]).len() <= STDERR_BYTES + '…'.len_utf8());
+    }
+
+    #[test]
+    fn a_json_value_is_masked_whole_and_by_leaf_also_escaped() {
+        let value =
+            SecretValue::string(r#"{"user":"app","password":"p\"w\\d-1","port":5432,"tls":true}"#);
+        let mut forms = Vec::new();
+        masked_forms(&value, &mut forms);
+        let forms: Vec<&str> = forms.iter().map(|f| f.as_str()).collect();
+        let err = format!(
+            "+ psql -p 5432 -U app\nset to p\"w\\d-1 ({{\"password\":\"p\\\"w\\\\d-1\"}})\n{}\ntls=true\n",
+            value.as_str().unwrap()
+        );
+        let t = stderr_tail(err.as_bytes(), &forms);
+        assert_eq!(
+            t,
+            "+ psql -p *** -U ***\nset to *** ({\"password\":\"***\"})\n***\ntls=true"
+        );
     }
 }

@@ -180,14 +180,17 @@ describe("AuditLog", () => {
     const calls = installIpcMock({
       list_audit_events: () => ({ events: [event(1)], nextToken: null }),
       verify_audit_chain: () => intact,
-      "plugin:dialog|save": () => "/home/me/audit.csv",
+      choose_audit_export_path: () => "/home/me/audit.csv",
       export_audit: () => 42,
     });
     renderWithQuery(<AuditLog filters={{ decision: "denied" }} onFiltersChange={() => {}} />);
     await userEvent.click(await screen.findByRole("button", { name: "Export CSV" }));
     expect(await screen.findByText("42 events written to /home/me/audit.csv.")).toBeInTheDocument();
     const cmds = calls.map((c) => c.cmd);
-    expect(cmds.indexOf("plugin:dialog|save")).toBeLessThan(cmds.indexOf("export_audit"));
+    expect(cmds.indexOf("choose_audit_export_path")).toBeLessThan(cmds.indexOf("export_audit"));
+    expect(reqOf(calls.find((c) => c.cmd === "choose_audit_export_path")!)).toEqual({
+      format: "csv",
+    });
     const req = reqOf<{ format: string; path: string; query: AuditQuery }>(
       calls.find((c) => c.cmd === "export_audit")!,
     );
@@ -200,11 +203,11 @@ describe("AuditLog", () => {
     const calls = installIpcMock({
       list_audit_events: () => ({ events: [event(1)], nextToken: null }),
       verify_audit_chain: () => intact,
-      "plugin:dialog|save": () => null,
+      choose_audit_export_path: () => null,
     });
     renderWithQuery(<AuditLog filters={{}} onFiltersChange={() => {}} />);
     await userEvent.click(await screen.findByRole("button", { name: "Export JSON Lines" }));
-    await waitFor(() => expect(calls.some((c) => c.cmd === "plugin:dialog|save")).toBe(true));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "choose_audit_export_path")).toBe(true));
     expect(calls.some((c) => c.cmd === "export_audit")).toBe(false);
   });
 });

@@ -22,9 +22,9 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { listPrincipals } from "@/ipc/access";
-import { chooseSavePath } from "@/ipc/dialog";
 import { useFillWindow } from "@/lib/page-window";
 import {
+  chooseAuditExportPath,
   exportAudit,
   verifyAuditChain,
   type AuditEventView,
@@ -621,9 +621,10 @@ function EventDetails({ event, onClose }: { event: AuditEventView; onClose: () =
   );
 }
 
-const FORMATS: Record<AuditExportFormat, { label: string; ext: string; name: string }> = {
-  csv: { label: "Export CSV", ext: "csv", name: "CSV" },
-  jsonl: { label: "Export JSON Lines", ext: "jsonl", name: "JSON Lines" },
+// The dialog's title and file filter come from the shell, which names them by format.
+const FORMATS: Record<AuditExportFormat, { label: string }> = {
+  csv: { label: "Export CSV" },
+  jsonl: { label: "Export JSON Lines" },
 };
 
 /** Exports what the filters select (every page, oldest first) to a file the user picks. */
@@ -631,12 +632,7 @@ function ExportButtons({ filters }: { filters: AuditFilters }) {
   const [status, setStatus] = React.useState<string | null>(null);
   const exp = useMutation({
     mutationFn: async (format: AuditExportFormat) => {
-      const f = FORMATS[format];
-      const path = await chooseSavePath({
-        title: `Export audit events as ${f.name}`,
-        defaultPath: `coffer-audit.${f.ext}`,
-        filters: [{ name: f.name, extensions: [f.ext] }],
-      });
+      const path = await chooseAuditExportPath(format);
       if (path === null) return null;
       const count = await exportAudit(toAuditQuery(filters), format, path);
       return { count, path };

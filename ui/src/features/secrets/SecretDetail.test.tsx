@@ -22,7 +22,7 @@ function ipc(extra: Record<string, (a: Record<string, unknown>) => unknown> = {}
   return {
     describe_secret: () => detail(name, { description: "Orders database" }),
     get_secret_value: () => current,
-    "plugin:clipboard-manager|write_text": () => null,
+    copy_secret_text: () => null,
     ...extra,
   };
 }
@@ -52,10 +52,8 @@ describe("secret detail", () => {
     const { calls, user } = renderApp({ path: secretPath(name), ipc: ipc() });
     await screen.findByRole("heading", { name, level: 1 });
     await user.click(screen.getByRole("button", { name: "Copy" }));
-    await waitFor(() =>
-      expect(callsTo(calls, "plugin:clipboard-manager|write_text")).toHaveLength(1),
-    );
-    expect(callsTo(calls, "plugin:clipboard-manager|write_text")[0].args).toMatchObject({
+    await waitFor(() => expect(callsTo(calls, "copy_secret_text")).toHaveLength(1));
+    expect(reqOf(callsTo(calls, "copy_secret_text")[0])).toEqual({
       text: current.secretString,
     });
     expect(await screen.findByText("It will be cleared in 30 seconds.")).toBeInTheDocument();

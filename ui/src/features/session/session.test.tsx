@@ -95,7 +95,7 @@ describe("unlock", () => {
         lock: () => (status = locked),
         unlock: () => (status = unlockedStatus),
         list_secrets: () => ({ secrets: [], nextToken: null }),
-        "plugin:clipboard-manager|read_text": () => "",
+        clear_copied_text: () => false,
       },
     });
     await screen.findByRole("navigation", { name: "Main" });

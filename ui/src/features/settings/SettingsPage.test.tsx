@@ -131,6 +131,10 @@ describe("SettingsPage", () => {
     await user.click(screen.getByRole("checkbox", { name: /Secrets Manager Agent protocol/ }));
     const actAs = await screen.findByLabelText("Agent requests act as");
     await within(actAs).findByRole("option", { name: "User app-reader" });
+    // Nothing is preselected: the account root is chosen like any other principal.
+    expect(actAs).toHaveValue("");
+    expect(within(actAs).getByRole("option", { name: /account root/ })).toHaveValue("root");
+    expect(screen.getByRole("button", { name: "Start API" })).toBeDisabled();
     // Groups cannot sign in, so they are not offered.
     expect(within(actAs).queryByRole("option", { name: /ops/ })).not.toBeInTheDocument();
     await user.selectOptions(actAs, arn);

@@ -40,7 +40,9 @@ export function agentExample(endpoint: string, tokenFile: string): string {
 }
 
 /** The agent select's value for the account root. */
-const ROOT = "";
+/** How the shell names the account root as the agent principal. It is never preselected:
+ * agent requests carry no signature, so acting as root (every secret) is a choice. */
+const ROOT = "root";
 
 export function SettingsPage() {
   return (
@@ -181,7 +183,7 @@ function ApiListener() {
   const session = useQuery({ queryKey: sessionQueryKey, queryFn: storeStatus });
   const [listen, setListen] = React.useState(DEFAULT_LISTEN);
   const [agent, setAgent] = React.useState(false);
-  const [agentPrincipal, setAgentPrincipal] = React.useState(ROOT);
+  const [agentPrincipal, setAgentPrincipal] = React.useState("");
   const principals = useQuery({
     queryKey: principalsKey,
     queryFn: listPrincipals,
@@ -190,11 +192,7 @@ function ApiListener() {
   const [copied, setCopied] = React.useState<string | null>(null);
   const onStatus = (s: ApiStatus) => qc.setQueryData(apiKey, s);
   const start = useMutation({
-    mutationFn: () =>
-      startApi(
-        listen.trim(),
-        agent ? { principal: agentPrincipal === ROOT ? null : agentPrincipal } : null,
-      ),
+    mutationFn: () => startApi(listen.trim(), agent ? { principal: agentPrincipal } : null),
     onSuccess: onStatus,
   });
   const stop = useMutation({ mutationFn: stopApi, onSuccess: onStatus });
@@ -281,7 +279,7 @@ function ApiListener() {
           className="flex flex-col gap-3"
           onSubmit={(e) => {
             e.preventDefault();
-            if (listen.trim()) start.mutate();
+            if (listen.trim() && !(agent && !agentPrincipal)) start.mutate();
           }}
         >
           <div className="flex items-end gap-2">
@@ -294,7 +292,12 @@ function ApiListener() {
                 onChange={(e) => setListen(e.target.value)}
               />
             </div>
-            <Button type="submit" disabled={!listen.trim() || start.isPending || !status.data}>
+            <Button
+              type="submit"
+              disabled={
+                !listen.trim() || (agent && !agentPrincipal) || start.isPending || !status.data
+              }
+            >
               Start API
             </Button>
           </div>
@@ -317,6 +320,9 @@ function ApiListener() {
                 aria-describedby="agent-principal-help"
                 onChange={(e) => setAgentPrincipal(e.target.value)}
               >
+                <option value="" disabled>
+                  Choose a user or role…
+                </option>
                 <option value={ROOT}>The account root (may read every secret)</option>
                 {(principals.data ?? [])
                   .filter((p) => p.kind !== "group")

@@ -193,8 +193,18 @@ pub struct ExportAuditRequest {
     pub query: AuditQuery,
     /// File format.
     pub format: ExportFormatDto,
-    /// The file to write (from the save dialog).
+    /// The file to write: the one the shell's save dialog just returned
+    /// (`choose_audit_export_path`); the shell refuses any other.
     pub path: String,
+}
+
+/// `choose_audit_export_path` request: the format, which names the dialog's title and filter.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ChooseExportPathRequest {
+    /// The format the file will hold.
+    pub format: ExportFormatDto,
 }
 
 /// Writes every matching event (oldest first) to `path`; returns how many. Needs a

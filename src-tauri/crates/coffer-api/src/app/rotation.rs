@@ -157,7 +157,8 @@ pub struct StartApiRequest {
     /// Also serve the Secrets Manager Agent protocol, with the token in `<store>.agent-token`.
     #[serde(default)]
     pub agent: bool,
-    /// The user or role ARN agent requests act as; `None` means the account root.
+    /// Whom agent requests act as, required with `agent`: `"root"` (the account root, which
+    /// may read every secret) or a user or role ARN. There is no default.
     #[serde(default)]
     pub agent_principal: Option<String>,
 }

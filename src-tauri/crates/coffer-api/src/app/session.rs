@@ -103,6 +103,33 @@ fn password(member: &str, s: &str) -> AppResult<Password> {
     Ok(Password::from(s.to_owned()))
 }
 
+/// The shortest master password accepted (the UI's `minimumLength`).
+pub const MIN_MASTER_PASSWORD_CHARS: usize = 12;
+/// The lowest zxcvbn score accepted, "strong" (the UI's `minimumScore`).
+pub const MIN_MASTER_PASSWORD_SCORE: u8 = 3;
+
+/// A new master password, held to the floor the UI shows (`ui/src/features/session/
+/// strength.ts`): at least [`MIN_MASTER_PASSWORD_CHARS`] characters and a zxcvbn score of
+/// [`MIN_MASTER_PASSWORD_SCORE`]. Checked here too because the webview is less trusted than
+/// the core: a script calling the command directly must not get a guessable password past
+/// it. `user_inputs` (the store path, say) count as guessable words, as in the UI.
+///
+/// # Errors
+/// `WeakPassword`, saying what to change.
+pub fn new_master_password(member: &str, s: &str, user_inputs: &[&str]) -> AppResult<Password> {
+    let pw = password(member, s)?;
+    let weak = |why: &str| Err(AppError::new("WeakPassword", format!("The {member} {why}")));
+    if s.chars().count() < MIN_MASTER_PASSWORD_CHARS {
+        return weak(&format!(
+            "needs at least {MIN_MASTER_PASSWORD_CHARS} characters."
+        ));
+    }
+    if u8::from(zxcvbn::zxcvbn(s, user_inputs).score()) < MIN_MASTER_PASSWORD_SCORE {
+        return weak("is too easy to guess: add more words or characters.");
+    }
+    Ok(pw)
+}
+
 /// Opens the store at `path` (sealed), or `None` when there is none yet.
 pub async fn open_store(path: &Path) -> AppResult<Option<Engine>> {
     if !path.exists() {
@@ -111,9 +138,11 @@ pub async fn open_store(path: &Path) -> AppResult<Option<Engine>> {
     Ok(Some(Engine::open(path, Arc::new(SystemClock)).await?))
 }
 
-/// First run: creates the store at `path` (and its folder) and returns it unsealed.
+/// First run: creates the store at `path` (and its folder) and returns it unsealed. The
+/// password must pass [`new_master_password`].
 pub async fn create_store(path: &Path, req: CreateStoreRequest) -> AppResult<Engine> {
-    let pw = password("master password", &req.password)?;
+    let shown = path.display().to_string();
+    let pw = new_master_password("master password", &req.password, &[&shown])?;
     if path.exists() {
         return Err(AppError::new(
             "StoreUnavailableException",
@@ -138,15 +167,32 @@ pub async fn unseal(engine: &Engine, req: UnlockRequest) -> AppResult<()> {
     Ok(engine.unseal(&pw).await?)
 }
 
-/// Changes the master password (only the root-key wrap changes).
+/// Changes the master password (only the root-key wrap changes); the new one must pass
+/// [`new_master_password`].
 pub async fn change_master_password(
     engine: &Engine,
     ctx: &RequestContext,
     req: ChangeMasterPasswordRequest,
 ) -> AppResult<()> {
     let old = password("current password", &req.old_password)?;
-    let new = password("new password", &req.new_password)?;
+    let shown = engine.store_path().display().to_string();
+    let new = new_master_password("new password", &req.new_password, &[&shown])?;
     Ok(engine.change_password(ctx, &old, &new, None).await?)
+}
+
+/// `copy_secret_text` request: the value to put on the clipboard.
+#[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CopyTextRequest {
+    /// The text.
+    pub text: String,
+}
+
+impl std::fmt::Debug for CopyTextRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CopyTextRequest { text: [redacted] }")
+    }
 }
 
 /// The UI's colour scheme.
