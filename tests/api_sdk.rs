@@ -137,7 +137,8 @@ async fn user(t: &TestStore, name: &str, policy: Option<&str>) -> (String, Strin
     (key.info.access_key_id, secret)
 }
 
-fn client(addr: SocketAddr, key_id: &str, secret: &str) -> Client {
+/// An SDK client for `addr` with a static access key (no credential chain, no IMDS).
+pub(crate) fn client(addr: SocketAddr, key_id: &str, secret: &str) -> Client {
     let creds = Credentials::new(key_id, secret, None, None, "coffer-tests");
     let conf = Config::builder()
         .behavior_version(BehaviorVersion::latest())

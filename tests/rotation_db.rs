@@ -79,7 +79,7 @@ async fn rotate(r: &dyn Rotator, store: &TestStore, arn: &str, tok: &str) {
     }
 }
 
-async fn create(store: &TestStore, name: &str, value: &Value) -> String {
+pub(crate) async fn create(store: &TestStore, name: &str, value: &Value) -> String {
     store
         .engine
         .create_secret(
@@ -519,6 +519,21 @@ async fn postgres_rotation_uses_tls_when_the_secret_asks() {
     );
 }
 
+/// Rotates `secret` (stored as `name`) with `r`: createSecret works without the server,
+/// setSecret must fail to reach it (TLS refused before anything is sent).
+async fn unreachable_at_set_secret(r: &dyn Rotator, name: &str, secret: &Value) {
+    let store = TestStore::new().await;
+    let arn = create(&store, name, secret).await;
+    let tok = token(name.trim_start_matches("db/"));
+    step(r, &store, &arn, &tok, RotationStep::CreateSecret)
+        .await
+        .unwrap();
+    let f = step(r, &store, &arn, &tok, RotationStep::SetSecret)
+        .await
+        .unwrap_err();
+    assert_eq!(f.kind, "TargetUnreachable", "{f}");
+}
+
 /// A secret that says nothing about TLS gets verified TLS, never a fallback: against a
 /// server whose certificate no trusted CA signed the rotation stops at setSecret before
 /// anything is sent (a network attacker could otherwise strip TLS, or present its own
@@ -527,19 +542,10 @@ async fn postgres_rotation_uses_tls_when_the_secret_asks() {
 async fn postgres_rotation_verifies_tls_unless_the_secret_asks_for_less() {
     let pg = dbservers::postgres();
     pg_user("pgverify", "Initial-Pass-12").await;
-    let store = TestStore::new().await;
     let mut secret = pg_secret(pg.port, "pgverify", "Initial-Pass-12");
     secret.as_object_mut().unwrap().remove("sslmode");
-    let arn = create(&store, "db/pgverify", &secret).await;
     let r = coffer_rotators::postgresql(Strategy::SingleUser);
-    let tok = token("pgverify");
-    step(&r, &store, &arn, &tok, RotationStep::CreateSecret)
-        .await
-        .unwrap();
-    let f = step(&r, &store, &arn, &tok, RotationStep::SetSecret)
-        .await
-        .unwrap_err();
-    assert_eq!(f.kind, "TargetUnreachable", "{f}");
+    unreachable_at_set_secret(&r, "db/pgverify", &secret).await;
     assert_eq!(
         pg_login(pg.port, "pgverify", "Initial-Pass-12").await,
         Login::Ok
@@ -558,19 +564,10 @@ async fn postgres_rotation_verifies_tls_unless_the_secret_asks_for_less() {
 async fn mariadb_rotation_never_falls_back_to_plaintext_unless_the_secret_asks() {
     let db = dbservers::mariadb();
     my_user("myverify", "Initial-Pass-13").await;
-    let store = TestStore::new().await;
     let mut secret = my_secret(db.port, "myverify", "Initial-Pass-13");
     secret.as_object_mut().unwrap().remove("ssl");
-    let arn = create(&store, "db/myverify", &secret).await;
     let r = coffer_rotators::mysql(Strategy::SingleUser);
-    let tok = token("myverify");
-    step(&r, &store, &arn, &tok, RotationStep::CreateSecret)
-        .await
-        .unwrap();
-    let f = step(&r, &store, &arn, &tok, RotationStep::SetSecret)
-        .await
-        .unwrap_err();
-    assert_eq!(f.kind, "TargetUnreachable", "{f}");
+    unreachable_at_set_secret(&r, "db/myverify", &secret).await;
     assert_eq!(
         my_login(db.port, "myverify", "Initial-Pass-13").await,
         Login::Ok
@@ -1197,6 +1194,8 @@ async fn a_failing_rotator_script_that_traces_the_new_password_leaks_no_value() 
         command: vec!["/bin/sh".into(), "-c".into(), script.into()],
         environment: BTreeMap::from([("VALUES".to_owned(), dir.path().display().to_string())]),
         timeout: Duration::from_secs(20),
+        role_arn: None,
+        template: None,
     });
     store
         .engine

@@ -13,21 +13,19 @@
 //! admin secret's host is not the rotated secret's; and on the same host the rotator
 //! changes only the pair of users the secret's first version names.
 
-use std::net::SocketAddr;
-
-use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::types::RotationRulesType;
-use aws_sdk_secretsmanager::{Client, Config};
 use coffer_engine::rotation::RotationRun;
-use coffer_engine::{AuditEvent, CreateSecretInput, PrincipalKind, SimulationInput};
+use coffer_engine::{AuditEvent, PrincipalKind, SimulationInput};
 use coffer_http::{Server, ServerConfig};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use crate::api_sdk::client;
 use crate::dbservers::{self, ADMIN_PASSWORD, Proxy};
 use crate::engine_support::audit_log;
 use crate::rotation_db::{Login, my_exec, my_login, my_secret, pg_exec, pg_login, pg_secret};
-use crate::support::{TestStore, root, text};
+use crate::support::{TestStore, root};
 
 /// The attacker: everything on its team's secrets, passwords, and invoking rotators.
 const ATTACKER_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
@@ -92,19 +90,7 @@ impl Setup {
 
     /// The production admin secret, made by root; returns its ARN.
     async fn admin_secret(&self, name: &str, value: &Value) -> String {
-        self.t
-            .engine
-            .create_secret(
-                &root(),
-                CreateSecretInput {
-                    name: name.into(),
-                    value: Some(text(&value.to_string())),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .arn
+        crate::rotation_db::create(&self.t, name, value).await
     }
 
     /// The attacker creates `name` and starts its rotation with built-in `rotator`, through
@@ -178,17 +164,6 @@ impl Setup {
             .await
             .unwrap();
     }
-}
-
-fn client(addr: SocketAddr, key_id: &str, secret: &str) -> Client {
-    let creds = Credentials::new(key_id, secret, None, None, "coffer-tests");
-    let conf = Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{addr}"))
-        .credentials_provider(creds)
-        .build();
-    Client::from_conf(conf)
 }
 
 /// Whether event `e` is about the secret called `name`: a refused request records the id
