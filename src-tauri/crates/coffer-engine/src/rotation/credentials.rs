@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use coffer_store::{AccessKeyRow, PrincipalRow, SecretRow};
+use coffer_store::{PrincipalRow, SecretRow};
 use serde_json::json;
 
 use super::rotator::ApiAccess;
@@ -38,7 +38,7 @@ const POLICY_NAME: &str = "rotate-this-secret";
 
 /// The actions a rotation function calls on its own secret (AWS's rotation templates call
 /// the same; GetRandomPassword has no resource).
-pub const ROTATION_ACTIONS: [&str; 4] = [
+const ROTATION_ACTIONS: [&str; 4] = [
     "secretsmanager:DescribeSecret",
     "secretsmanager:GetSecretValue",
     "secretsmanager:PutSecretValue",
@@ -46,7 +46,7 @@ pub const ROTATION_ACTIONS: [&str; 4] = [
 ];
 
 /// The policy document that lets a role rotate `secret_arn` and nothing else.
-pub fn rotation_policy_document(secret_arn: &str) -> String {
+fn rotation_policy_document(secret_arn: &str) -> String {
     json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -173,7 +173,7 @@ impl Engine {
                 })?;
             let lifetime = i64::try_from((timeout + GRACE).as_millis()).unwrap_or(i64::MAX);
             let expires_at = op.now.saturating_add(lifetime);
-            let (key, secret_access_key): (AccessKeyRow, _) =
+            let (key, secret_access_key) =
                 new_access_key(&op.keys, role.id, op.now, Some(expires_at))?;
             let access_key_id = key.access_key_id.clone();
             coffer_store::insert_access_key(op.tx.conn(), &key).await?;
