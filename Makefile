@@ -79,19 +79,20 @@ python-deps:
 	fi
 
 ## db-servers: the PostgreSQL and MariaDB server binaries the rotation tests start privately
-## (initdb/pg_ctl, mariadb-install-db/mariadbd, openssl); installs them with apt-get as root.
+## (initdb/pg_ctl, mariadb-install-db/mariadbd, openssl), and the sqlite3 shell the tamper
+## tests edit store files with; installs them with apt-get as root.
 .PHONY: db-servers
 db-servers:
 	@pg=$$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1); \
 	my=$$(command -v mariadbd || ls /usr/sbin/mariadbd 2>/dev/null); \
 	inst=$$(command -v mariadb-install-db); \
-	if [ -n "$$pg" ] && [ -n "$$my" ] && [ -n "$$inst" ] && command -v openssl >/dev/null; then \
-		echo "db-servers: found $$pg, $$my, $$inst"; \
+	if [ -n "$$pg" ] && [ -n "$$my" ] && [ -n "$$inst" ] && command -v openssl >/dev/null && command -v sqlite3 >/dev/null; then \
+		echo "db-servers: found $$pg, $$my, $$inst, sqlite3"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "db-servers: installing postgresql, mariadb-server and openssl (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql mariadb-server mariadb-client openssl >/dev/null || exit 1; \
+		echo "db-servers: installing postgresql, mariadb-server, openssl and sqlite3 (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql mariadb-server mariadb-client openssl sqlite3 >/dev/null || exit 1; \
 	else \
-		echo "error: the rotation tests need PostgreSQL and MariaDB server binaries: run 'sudo apt-get install postgresql mariadb-server openssl' (or 'sudo make db-servers') and retry."; exit 1; \
+		echo "error: the rotation and tamper tests need PostgreSQL and MariaDB server binaries and the sqlite3 shell: run 'sudo apt-get install postgresql mariadb-server openssl sqlite3' (or 'sudo make db-servers') and retry."; exit 1; \
 	fi
 
 ## bench: engine throughput vs raw SQLite, GetSecretValue cost, ListSecrets at 100k.

@@ -22,6 +22,7 @@ mod canary;
 mod crash;
 mod store_wal;
 mod tamper;
+mod tamper_seals;
 
 // CLI and API.
 // -- cli modules --

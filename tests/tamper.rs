@@ -256,7 +256,8 @@ async fn cross_secret_swap_fails() {
         "dev-password-abc",
     );
 
-    // Move prod's whole version row under dev and point dev's AWSCURRENT at it.
+    // Move prod's whole version row under dev: the AAD names prod's ARN, so it does not
+    // decrypt as dev's.
     sqlx::query("UPDATE versions SET secret_id = ? WHERE secret_id = ? AND version_id = ?")
         .bind(y)
         .bind(x)
@@ -264,6 +265,13 @@ async fn cross_secret_swap_fails() {
         .execute(&pool)
         .await
         .unwrap();
+    assert_refused(
+        get(e, "tamper/dev-db", Some(&vx)).await,
+        ErrorCode::DecryptionFailure,
+        &secrets,
+        "moved row by version id",
+    );
+    // And point dev's AWSCURRENT at it: the label edit is caught first, by dev's seal.
     sqlx::query(
         "UPDATE staging_labels SET version_id = ? WHERE secret_id = ? AND label = 'AWSCURRENT'",
     )
@@ -274,15 +282,9 @@ async fn cross_secret_swap_fails() {
     .unwrap();
     assert_refused(
         get(e, "tamper/dev-db", None).await,
-        ErrorCode::DecryptionFailure,
+        ErrorCode::StoreCorrupt,
         &secrets,
         "moved row as AWSCURRENT",
-    );
-    assert_refused(
-        get(e, "tamper/dev-db", Some(&vx)).await,
-        ErrorCode::DecryptionFailure,
-        &secrets,
-        "moved row by version id",
     );
 
     // Move it back: both secrets read their own values again.

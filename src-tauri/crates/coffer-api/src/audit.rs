@@ -67,6 +67,9 @@ pub async fn verify(
     if let Some(p) = &r.problem {
         v["Problem"] = json!(p);
     }
+    if !r.tampered_rows.is_empty() {
+        v["TamperedRows"] = json!(r.tampered_rows);
+    }
     Ok((r, v))
 }
 

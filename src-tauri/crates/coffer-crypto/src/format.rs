@@ -45,6 +45,8 @@ pub(crate) enum BlobKind {
     ValueCiphertext,
     /// An API access-key secret encrypted under the access-key wrapping key.
     AccessKeySecret,
+    /// A rotation function's environment encrypted under the environment key.
+    FunctionEnvironment,
 }
 
 impl BlobKind {
@@ -56,6 +58,7 @@ impl BlobKind {
             BlobKind::WrappedDek => b'D',
             BlobKind::ValueCiphertext => b'V',
             BlobKind::AccessKeySecret => b'A',
+            BlobKind::FunctionEnvironment => b'E',
         }
     }
 

@@ -29,6 +29,12 @@ const HKDF_AUDIT: &str = "coffer/v1/audit";
 const HKDF_AUDIT_HASH: &str = "coffer/v1/audit-hash";
 /// HKDF info of the access-key-secret wrapping key.
 const HKDF_API_KEYS: &str = "coffer/v1/api-keys";
+/// HKDF info of the key that seals the rows deciding access.
+const HKDF_ROW_SEALS: &str = "coffer/v1/row-seals";
+/// HKDF info of the key that encrypts rotation-function environments.
+const HKDF_FUNCTION_ENV: &str = "coffer/v1/function-env";
+/// AAD label of rotation-function environments.
+const LABEL_FUNCTION_ENV: &str = "coffer/v1/function-environment";
 
 /// The vault's root key: 32 random bytes, stored only wrapped under the password KEK.
 ///
@@ -172,6 +178,19 @@ impl RootKey {
     /// so the log can show "same value as before" without a guessable plain hash.
     pub fn audit_hash_key(&self) -> MacKey {
         MacKey(self.0.derive(HKDF_AUDIT_HASH))
+    }
+
+    /// The key that MACs the rows deciding access (policies, access keys, labels, key
+    /// state, rotation settings and functions; HKDF-SHA256, info `coffer/v1/row-seals`), so
+    /// an edit of the store file is detected instead of obeyed.
+    pub fn row_seal_key(&self) -> MacKey {
+        MacKey(self.0.derive(HKDF_ROW_SEALS))
+    }
+
+    /// The key that encrypts rotation functions' environments (HKDF-SHA256, info
+    /// `coffer/v1/function-env`): they often carry connection strings or tokens.
+    pub fn function_environment_key(&self) -> EnvironmentKey {
+        EnvironmentKey(self.0.derive(HKDF_FUNCTION_ENV))
     }
 
     /// The key that encrypts stored API access-key secrets (HKDF-SHA256, info
@@ -381,6 +400,53 @@ impl WrappingKey {
             BlobKind::AccessKeySecret,
             LABEL_ACCESS_KEY,
             &[access_key_id.as_bytes()],
+            blob,
+            None,
+        )?;
+        Ok(SecretBytes::new(std::mem::take(&mut *plaintext)))
+    }
+}
+
+/// An AES-256-GCM key derived from the root key that encrypts rotation functions'
+/// environments, each bound to its function's ARN.
+///
+/// Invariant: zeroized on drop; `Debug` is redacted.
+pub struct EnvironmentKey(Key32);
+
+/// The inner key wipes itself when dropped.
+impl ZeroizeOnDrop for EnvironmentKey {}
+
+impl fmt::Debug for EnvironmentKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EnvironmentKey([REDACTED])")
+    }
+}
+
+impl EnvironmentKey {
+    /// Encrypts a function's environment, bound to `function_arn` (AAD
+    /// `("coffer/v1/function-environment", function_arn)`).
+    ///
+    /// # Errors
+    /// RNG failure or an absurdly large environment.
+    pub fn encrypt(&self, function_arn: &str, env: &SecretBytes) -> Result<Vec<u8>, CryptoError> {
+        self.0.seal(
+            BlobKind::FunctionEnvironment,
+            LABEL_FUNCTION_ENV,
+            &[function_arn.as_bytes()],
+            env.expose(),
+        )
+    }
+
+    /// Decrypts a blob made by [`EnvironmentKey::encrypt`] for the same `function_arn`.
+    ///
+    /// # Errors
+    /// [`CryptoError::Corrupt`] for a malformed blob, [`CryptoError::DecryptionFailed`] for a
+    /// wrong key or ARN or any modification.
+    pub fn decrypt(&self, function_arn: &str, blob: &[u8]) -> Result<SecretBytes, CryptoError> {
+        let mut plaintext = self.0.open(
+            BlobKind::FunctionEnvironment,
+            LABEL_FUNCTION_ENV,
+            &[function_arn.as_bytes()],
             blob,
             None,
         )?;

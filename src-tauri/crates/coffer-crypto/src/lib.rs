@@ -34,8 +34,8 @@ mod secret;
 pub use error::CryptoError;
 pub use kdf::{KdfHeader, KdfParams, SALT_LEN};
 pub use keys::{
-    KeyMaterial, MacKey, RootKey, SealedValue, ValueContext, WrappingKey, create_root, open_root,
-    rewrap_root,
+    EnvironmentKey, KeyMaterial, MacKey, RootKey, SealedValue, ValueContext, WrappingKey,
+    create_root, open_root, rewrap_root,
 };
 pub use secret::{Password, SecretBytes};
 

@@ -360,12 +360,15 @@ pub struct ChainReport {
     pub first_bad_seq: Option<i64>,
     /// What is wrong there.
     pub problem: Option<String>,
+    /// Rows that decide access and do not match their integrity seals (see `integrity`),
+    /// each said for a person; empty when every seal verified.
+    pub tampered_rows: Vec<String>,
 }
 
 impl ChainReport {
-    /// True when the whole chain verified.
+    /// True when the whole chain and every row seal verified.
     pub fn is_intact(&self) -> bool {
-        self.first_bad_seq.is_none()
+        self.first_bad_seq.is_none() && self.tampered_rows.is_empty()
     }
 }
 
@@ -508,8 +511,20 @@ impl Engine {
         if let Err(e) = self.authorize(&mut op, None).await {
             return self.finish(op, Err(e)).await;
         }
-        let report = self.walk_audit_chain().await;
+        let report = match self.walk_audit_chain().await {
+            Ok(mut r) => match self.seal_findings().await {
+                Ok(found) => {
+                    r.tampered_rows = found;
+                    Ok(r)
+                }
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
         if let Ok(r) = &report {
+            if !r.tampered_rows.is_empty() {
+                op.event.detail("tamperedRows", r.tampered_rows.len());
+            }
             op.event.detail("eventsChecked", r.events);
             op.event.detail("intact", r.is_intact());
             if let Some(seq) = r.first_bad_seq {
@@ -548,6 +563,7 @@ impl Engine {
                         events: checked,
                         first_bad_seq: Some(seq),
                         problem: Some(what),
+                        tampered_rows: Vec::new(),
                     });
                     break 'walk;
                 }
@@ -561,6 +577,7 @@ impl Engine {
             events: checked,
             first_bad_seq: problem.as_ref().map(|p| p.0),
             problem: problem.map(|p| p.1),
+            tampered_rows: Vec::new(),
         };
         let report = match report {
             Some(r) => r,
@@ -585,7 +602,7 @@ impl Engine {
                         expected_seq - 1
                     ),
                 ))),
-                Anchor::Head { seq, mac_hex } => {
+                Anchor::Head { seq, mac_hex, .. } => {
                     let mut conn = self.inner.store.read_conn().await?;
                     let row = coffer_store::audit_chain_batch(&mut conn, seq - 1, 1).await?;
                     match row.first() {
@@ -607,30 +624,49 @@ impl Engine {
         PathBuf::from(p)
     }
 
-    /// The anchor file as it stands (`<seq> <event MAC> <anchor MAC>`).
+    /// The anchor file as it stands: `<seq> <event MAC> <seals> <anchor MAC>`, or
+    /// `<seq> <event MAC> <anchor MAC>` as written before row seals existed.
     fn read_audit_anchor(&self, keys: &Keyring) -> Anchor {
         let Ok(text) = std::fs::read_to_string(self.anchor_path()) else {
             return Anchor::Missing;
         };
         let fields: Vec<&str> = text.split_whitespace().collect();
-        let parse = |seq: &str| seq.parse::<i64>().ok();
-        match fields.as_slice() {
-            [seq, mac_hex, tag] => match parse(seq) {
-                Some(seq) if hex(&self.anchor_tag(keys, seq, mac_hex)) == *tag => Anchor::Head {
-                    seq,
-                    mac_hex: (*mac_hex).to_owned(),
-                },
-                _ => Anchor::Forged,
+        let parse = |n: &str| n.parse::<i64>().ok();
+        let (seq, mac_hex, seals, tag) = match fields.as_slice() {
+            [seq, mac_hex, tag] => (parse(seq), *mac_hex, None, *tag),
+            [seq, mac_hex, seals, tag] => match parse(seals) {
+                Some(n) => (parse(seq), *mac_hex, Some(n), *tag),
+                None => return Anchor::Forged,
+            },
+            _ => return Anchor::Forged,
+        };
+        match seq {
+            Some(seq) if hex(&self.anchor_tag(keys, seq, mac_hex, seals)) == tag => Anchor::Head {
+                seq,
+                mac_hex: mac_hex.to_owned(),
+                seals: seals.unwrap_or(0),
             },
             _ => Anchor::Forged,
         }
     }
 
-    /// The anchor's MAC: the audit key over a domain label, the store id and the head.
-    fn anchor_tag(&self, keys: &Keyring, seq: i64, mac_hex: &str) -> [u8; 32] {
+    /// The counter of the register of row seals the anchor recorded (see `integrity`).
+    pub(crate) fn anchored_seal_counter(&self, keys: &Keyring) -> Option<i64> {
+        match self.read_audit_anchor(keys) {
+            Anchor::Head { seals, .. } => Some(seals),
+            Anchor::Missing | Anchor::Forged => None,
+        }
+    }
+
+    /// The anchor's MAC: the audit key over a domain label, the store id, the head and the
+    /// seal register's counter (absent in the older three-field form).
+    fn anchor_tag(&self, keys: &Keyring, seq: i64, mac_hex: &str, seals: Option<i64>) -> [u8; 32] {
         let mut data = b"coffer/v1/audit-anchor\0".to_vec();
         data.extend_from_slice(&self.inner.store_id);
         data.extend_from_slice(format!("\0{seq}\0{mac_hex}").as_bytes());
+        if let Some(n) = seals {
+            data.extend_from_slice(format!("\0seals\0{n}").as_bytes());
+        }
         keys.audit_mac.mac(&data)
     }
 
@@ -648,18 +684,25 @@ impl Engine {
         let Some((seq, mac)) = coffer_store::audit_head(&mut conn).await? else {
             return Ok(());
         };
-        match self.read_audit_anchor(&keys) {
-            Anchor::Missing if creating => {}
+        let previous_seals = match self.read_audit_anchor(&keys) {
+            Anchor::Missing if creating => 0,
             Anchor::Missing | Anchor::Forged => return Ok(()),
             // Never backwards: that would hide a truncation.
             Anchor::Head { seq: old, .. } if old > seq => return Ok(()),
-            Anchor::Head { .. } => {}
-        }
+            Anchor::Head { seals, .. } => seals,
+        };
+        // The seal register's counter, never moved back either (a register that does not
+        // authenticate is a finding for `check_seal_register`, not a reason to forget).
+        let seals = match coffer_store::current_register(&mut conn, keys.row_seals.as_ref()).await {
+            Ok(Some(r)) => r.counter.max(previous_seals),
+            Ok(None) | Err(coffer_store::StoreError::Tampered { .. }) => previous_seals,
+            Err(e) => return Err(e.into()),
+        };
         drop(conn);
         let mac_hex = hex(&mac);
-        let tag = hex(&self.anchor_tag(&keys, seq, &mac_hex));
+        let tag = hex(&self.anchor_tag(&keys, seq, &mac_hex, Some(seals)));
         let path = self.anchor_path();
-        let text = format!("{seq} {mac_hex} {tag}\n");
+        let text = format!("{seq} {mac_hex} {seals} {tag}\n");
         tokio::task::spawn_blocking(move || write_atomically(&path, text.as_bytes()))
             .await
             .map_err(Error::internal)?
@@ -683,8 +726,13 @@ enum Anchor {
     Missing,
     /// An anchor whose MAC does not verify, or that does not parse.
     Forged,
-    /// The recorded head.
-    Head { seq: i64, mac_hex: String },
+    /// The recorded head, and the counter of the register of row seals at that time (0 in
+    /// an anchor written before seals existed).
+    Head {
+        seq: i64,
+        mac_hex: String,
+        seals: i64,
+    },
 }
 
 /// Keeps the anchor file a moment behind the chain's head while the engine runs, so that

@@ -63,6 +63,7 @@ pub(crate) fn qualified_action(action: &str) -> String {
     } else if action.contains("Audit")
         || action.starts_with("Purge")
         || action == "InitStore"
+        || action == "SealStoreRows"
         || action == "ChangeMasterPassword"
     {
         "coffer"
@@ -117,6 +118,8 @@ impl Engine {
 
     async fn load_caller_uncached(&self, op: &mut Op<'_>, arn: &str) -> Result<Option<Caller>> {
         let conn = op.tx.conn();
+        // The policies about to decide must be the ones Coffer wrote.
+        crate::integrity::verify(conn, &op.keys, &coffer_store::Unit::Iam).await?;
         let Some(row) = coffer_store::find_principal_by_arn(conn, arn).await? else {
             return Ok(None);
         };
@@ -459,6 +462,8 @@ impl Engine {
             for resource in &resources {
                 let secret = match coffer_store::find_secret_by_arn(op.tx.conn(), resource).await? {
                     Some(s) => {
+                        let unit = coffer_store::Unit::Secret(s.id);
+                        crate::integrity::verify(op.tx.conn(), &op.keys, &unit).await?;
                         let tags = coffer_store::list_tags(op.tx.conn(), s.id).await?;
                         Some((s, tags))
                     }

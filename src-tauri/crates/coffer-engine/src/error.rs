@@ -204,6 +204,15 @@ impl From<coffer_store::StoreError> for Error {
             coffer_store::StoreError::NotFound(_) | coffer_store::StoreError::AlreadyExists(_) => {
                 Error::new(ErrorCode::StoreUnavailable, e.to_string())
             }
+            coffer_store::StoreError::Tampered { unit } => Error::new(
+                ErrorCode::StoreCorrupt,
+                format!(
+                    "The store file was edited outside Coffer: {unit} does not match its \
+                     integrity seal, so it is not used. Restore the store from a backup, and \
+                     run `coffer audit verify` to see what else changed."
+                ),
+            ),
+            coffer_store::StoreError::SealerMissing => Error::sealed(),
             other => Error::internal(other),
         }
     }

@@ -966,6 +966,9 @@ impl Engine {
         let Some(key) = coffer_store::find_access_key(conn, access_key_id).await? else {
             return Ok(None);
         };
+        // Its status and owner must be the ones Coffer wrote (a revoked key copied back
+        // from an older file does not match the identity tables' seal).
+        crate::integrity::verify(conn, keys, &coffer_store::Unit::Iam).await?;
         if key.status != "Active" {
             return Ok(None);
         }

@@ -14,6 +14,10 @@ pub(crate) struct Keyring {
     root: RootKey,
     pub(crate) audit_mac: MacKey,
     pub(crate) audit_hash: MacKey,
+    /// Seals and checks the rows that decide access (see `integrity`).
+    pub(crate) row_seals: Arc<crate::integrity::RowSeals>,
+    /// Set when the register of seals was found broken at unseal (see `integrity`).
+    pub(crate) seals_broken: std::sync::OnceLock<String>,
     materials: Mutex<HashMap<(String, i64), Arc<KeyMaterial>>>,
 }
 
@@ -22,6 +26,8 @@ impl Keyring {
         Keyring {
             audit_mac: root.audit_mac_key(),
             audit_hash: root.audit_hash_key(),
+            row_seals: Arc::new(crate::integrity::RowSeals::new(root.row_seal_key())),
+            seals_broken: std::sync::OnceLock::new(),
             root,
             materials: Mutex::new(HashMap::new()),
         }

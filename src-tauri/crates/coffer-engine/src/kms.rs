@@ -172,7 +172,14 @@ impl Engine {
                 .await?
                 .filter(|k| k.region == region)
         };
-        found.ok_or_else(|| key_not_found(spec))
+        let found = found.ok_or_else(|| key_not_found(spec))?;
+        crate::integrity::verify(
+            op.tx.conn(),
+            &op.keys,
+            &coffer_store::Unit::Key(found.key_id.clone()),
+        )
+        .await?;
+        Ok(found)
     }
 
     /// Creates a customer-managed key (`aws kms create-key`, plus an optional alias).

@@ -24,6 +24,7 @@ mod generations;
 mod group_commit;
 mod iam;
 mod identity_cache;
+mod integrity;
 mod keyring;
 mod kms;
 mod read_cache;
@@ -220,7 +221,11 @@ impl Engine {
         );
         let ctx = RequestContext::root(Source::Cli);
         let mut op = engine.begin(&ctx, "InitStore").await?;
-        let r = engine.authorize(&mut op, None).await;
+        // A new store starts its register of row seals (there is nothing to seal yet).
+        let r = match engine.seal_all(&mut op).await {
+            Ok(()) => engine.authorize(&mut op, None).await,
+            Err(e) => Err(e),
+        };
         engine.finish(op, r).await?;
         // The anchor exists from the first event on: a missing one is then a finding.
         engine.write_anchor(true).await?;
@@ -269,6 +274,11 @@ impl Engine {
         default_region: String,
         keyring: Option<Arc<Keyring>>,
     ) -> Engine {
+        store.set_sealer(
+            keyring
+                .as_ref()
+                .map(|k| k.row_seals.clone() as Arc<dyn coffer_store::RowSealer>),
+        );
         Engine {
             inner: Arc::new(Inner {
                 store,
@@ -302,7 +312,10 @@ impl Engine {
         .await
         .map_err(Error::internal)?
         .map_err(keyring::unseal_error)?;
-        *self.inner.keyring.write().expect("keyring lock") = Some(Arc::new(Keyring::new(root)));
+        self.set_keyring(Some(Arc::new(Keyring::new(root))));
+        // A store written before seals existed is sealed now, before anything relies on it.
+        self.seal_rows_if_pending().await?;
+        self.check_seal_register().await?;
         self.purge_expired(&RequestContext::root(Source::Scheduler))
             .await?;
         // Due rotations waited while sealed.
@@ -312,7 +325,7 @@ impl Engine {
 
     /// Drops every key from memory. Operations then fail with `StoreSealedException`.
     pub fn seal(&self) {
-        *self.inner.keyring.write().expect("keyring lock") = None;
+        self.set_keyring(None);
         self.inner.identity_cache.clear();
         self.inner.read_cache.clear();
     }
@@ -509,6 +522,15 @@ impl Engine {
                     Vec::new()
                 };
                 for s in &due {
+                    // A secret whose deletion was written outside Coffer is not purged (that
+                    // would destroy it on the editor's say-so); its next use reports it.
+                    let unit = coffer_store::Unit::Secret(s.id);
+                    if integrity::verify(op.tx.conn(), &op.keys, &unit)
+                        .await
+                        .is_err()
+                    {
+                        continue;
+                    }
                     if let Err(e) = self.purge(&mut op, s).await {
                         return self.finish::<()>(op, Err(e)).await.map(|_| unreachable!());
                     }
@@ -590,6 +612,15 @@ impl Engine {
     /// together (an audit write that fails fails the operation); on failure the change is
     /// rolled back and the failure is audited on its own.
     async fn finish<T>(&self, mut op: Op<'_>, result: Result<T>) -> Result<T> {
+        // A change to rows whose committed state was edited outside Coffer is refused here,
+        // so the refusal is audited like any other failure.
+        let result = match (result, &mut op.tx) {
+            (Ok(value), OpConn::Write(tx)) => match tx.seal_changes().await {
+                Ok(()) => Ok(value),
+                Err(e) => Err(e.into()),
+            },
+            (result, _) => result,
+        };
         if op.tx.is_read() {
             // A read: end the snapshot, then make its event durable with others'.
             op.tx.rollback().await?;

@@ -19,11 +19,16 @@ mod checkpoint;
 mod iam_repo;
 mod repo;
 mod rotation_repo;
+mod seals;
 
 pub use checkpoint::{CheckpointPass, WAL_RESTART_PAGES};
 pub use iam_repo::*;
 pub use repo::*;
 pub use rotation_repo::*;
+pub use seals::{
+    Register, RowSealer, Unit, all_units, check_register, current_register, seal_all,
+    seals_pending, tampered_units, verify_unit,
+};
 pub use sqlx::SqliteConnection;
 
 use std::path::{Path, PathBuf};
@@ -63,6 +68,16 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("cannot migrate the store schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Rows that decide access do not match their integrity seal: the file was edited
+    /// outside Coffer (see `seals`). `unit` names what, for a person.
+    #[error("{unit} was changed outside Coffer: it does not match its integrity seal")]
+    Tampered {
+        /// What was edited, in words.
+        unit: String,
+    },
+    /// A change to sealed rows was attempted while no sealing key is in memory.
+    #[error("the store is sealed: rows that decide access cannot change until it is unsealed")]
+    SealerMissing,
 }
 
 impl StoreError {
@@ -72,6 +87,14 @@ impl StoreError {
             StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
             _ => false,
         }
+    }
+}
+
+/// A store error as sqlx's, for sqlx's connection hooks.
+fn into_sqlx(e: StoreError) -> sqlx::Error {
+    match e {
+        StoreError::Database(e) => e,
+        other => sqlx::Error::Protocol(other.to_string()),
     }
 }
 
@@ -92,6 +115,28 @@ pub struct Store {
     writer: Arc<Mutex<()>>,
     checkpointer: Arc<checkpoint::Checkpointer>,
     path: PathBuf,
+    /// The engine's sealer while unsealed (see `seals`).
+    sealer: Arc<SealerSlot>,
+}
+
+/// The current [`RowSealer`], if the engine has unsealed.
+#[derive(Default)]
+struct SealerSlot(std::sync::RwLock<Option<Arc<dyn RowSealer>>>);
+
+impl SealerSlot {
+    fn get(&self) -> Option<Arc<dyn RowSealer>> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl std::fmt::Debug for SealerSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.get().is_some() {
+            "SealerSlot(set)"
+        } else {
+            "SealerSlot(none)"
+        })
+    }
 }
 
 /// One write transaction (`BEGIN IMMEDIATE`) held under the writer lock.
@@ -100,6 +145,9 @@ pub struct Store {
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
     checkpointer: Arc<checkpoint::Checkpointer>,
+    sealer: Option<Arc<dyn RowSealer>>,
+    /// The read pool, whose connections still see the state before this transaction.
+    pool: SqlitePool,
     _guard: OwnedMutexGuard<()>,
 }
 
@@ -109,8 +157,17 @@ impl WriteTx {
         &mut self.tx
     }
 
-    /// Commits; with `synchronous=FULL` the change is durable when this returns.
-    pub async fn commit(self) -> Result<()> {
+    /// Checks the units the transaction changed as they were before it, and seals them as
+    /// they are now (see `seals`). [`WriteTx::commit`] does it too; calling it first lets
+    /// the engine audit a refusal before the transaction ends.
+    pub async fn seal_changes(&mut self) -> Result<()> {
+        seals::reseal_dirty(&mut self.tx, &self.pool, self.sealer.as_deref()).await
+    }
+
+    /// Seals what changed ([`WriteTx::seal_changes`]), then commits; with
+    /// `synchronous=FULL` the change is durable when this returns.
+    pub async fn commit(mut self) -> Result<()> {
+        self.seal_changes().await?;
         self.tx.commit().await?;
         self.checkpointer.soon();
         Ok(())
@@ -174,6 +231,9 @@ impl Store {
             .max_connections(8)
             .min_connections(1)
             .test_before_acquire(false)
+            .after_connect(|conn, _| {
+                Box::pin(async move { seals::install_dirty_table(conn).await.map_err(into_sqlx) })
+            })
             .connect_with(opts.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
@@ -189,7 +249,13 @@ impl Store {
         };
         // The writer's commits never copy the WAL into the database file: the
         // checkpointer does, in the background.
+        // Its temporary triggers note which sealed units a transaction changes.
         let write_pool = single()
+            .after_connect(|conn, _| {
+                Box::pin(
+                    async move { seals::install_dirty_tracking(conn).await.map_err(into_sqlx) },
+                )
+            })
             .connect_with(opts.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         let counter_pool = single().connect_with(opts.clone()).await?;
@@ -204,7 +270,14 @@ impl Store {
             writer,
             checkpointer: Arc::new(checkpointer),
             path: path.to_path_buf(),
+            sealer: Arc::default(),
         })
+    }
+
+    /// Sets (on unseal) or clears (on seal) the key that seals protected rows; without
+    /// one, a transaction that changes them is refused at commit.
+    pub fn set_sealer(&self, sealer: Option<Arc<dyn RowSealer>>) {
+        *self.sealer.0.write().unwrap_or_else(|p| p.into_inner()) = sealer;
     }
 
     /// The file this store lives in.
@@ -252,6 +325,8 @@ impl Store {
         Ok(WriteTx {
             tx,
             checkpointer: self.checkpointer.clone(),
+            sealer: self.sealer.get(),
+            pool: self.pool.clone(),
             _guard: guard,
         })
     }

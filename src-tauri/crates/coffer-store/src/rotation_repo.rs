@@ -346,6 +346,29 @@ pub async fn list_lambda_functions(
     .await?)
 }
 
+/// Every registered function, in every region (sealing their environments on upgrade).
+pub async fn all_lambda_functions(c: &mut SqliteConnection) -> Result<Vec<LambdaFunctionRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {FUNCTION_COLUMNS} FROM lambda_functions ORDER BY arn"
+    )))
+    .fetch_all(c)
+    .await?)
+}
+
+/// Replaces a function's stored environment.
+pub async fn set_function_environment(
+    c: &mut SqliteConnection,
+    arn: &str,
+    environment: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE lambda_functions SET environment = ? WHERE arn = ?")
+        .bind(environment)
+        .bind(arn)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 /// Deletes a function; true when one was deleted.
 pub async fn delete_lambda_function(
     c: &mut SqliteConnection,

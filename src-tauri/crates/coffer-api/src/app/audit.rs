@@ -160,11 +160,17 @@ pub struct ChainStatus {
 /// Verifies the whole chain.
 pub async fn verify_audit_chain(engine: &Engine, ctx: &RequestContext) -> AppResult<ChainStatus> {
     let r = engine.verify_audit(ctx).await?;
-    let message = match (&r.first_bad_seq, &r.problem) {
+    let mut message = match (&r.first_bad_seq, &r.problem) {
         (None, _) => format!("The audit chain is intact ({} events verified).", r.events),
         (Some(seq), Some(p)) => format!("The audit chain is broken at event {seq}: {p}"),
         (Some(seq), None) => format!("The audit chain is broken at event {seq}."),
     };
+    if !r.tampered_rows.is_empty() {
+        message.push_str(&format!(
+            " Rows that decide access were edited outside Coffer: {}. Restore the store from a backup.",
+            r.tampered_rows.join("; ")
+        ));
+    }
     Ok(ChainStatus {
         ok: r.is_intact(),
         events_checked: r.events as f64,

@@ -6,12 +6,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
+use coffer_crypto::SecretBytes;
 use coffer_store::LambdaFunctionRow;
 
 use super::rotator::FunctionDefinition;
 use crate::clock::from_millis;
 use crate::error::{Error, ErrorCode, Result};
+use crate::keyring::Keyring;
 use crate::{Engine, RequestContext};
 
 /// Default step timeout of a custom function (Lambda's default is 3 s; a rotation step
@@ -59,9 +63,9 @@ pub struct FunctionInfo {
     pub created_date: DateTime<Utc>,
 }
 
-fn info_of(row: &LambdaFunctionRow) -> FunctionInfo {
-    let def = definition_of(row);
-    FunctionInfo {
+fn info_of(row: &LambdaFunctionRow, keys: &Keyring) -> Result<FunctionInfo> {
+    let def = definition_of(row, keys)?;
+    Ok(FunctionInfo {
         function_name: row.name.clone(),
         function_arn: row.arn.clone(),
         command: def.command,
@@ -70,18 +74,65 @@ fn info_of(row: &LambdaFunctionRow) -> FunctionInfo {
         timeout_secs: def.timeout.as_secs(),
         environment: def.environment,
         created_date: from_millis(row.created_at),
-    }
+    })
 }
 
-fn definition_of(row: &LambdaFunctionRow) -> FunctionDefinition {
-    FunctionDefinition {
+/// How a stored environment starts once encrypted; without it, it is the plain JSON of a
+/// function registered before environments were sealed (sealed on the first unseal).
+const SEALED_ENV: &str = "sealed:";
+
+/// A function's environment as stored: encrypted under the environment key, bound to the
+/// function's ARN (environments often carry connection strings or tokens).
+pub(crate) fn seal_environment(
+    keys: &Keyring,
+    arn: &str,
+    env: &BTreeMap<String, String>,
+) -> Result<String> {
+    let json = SecretBytes::new(serde_json::to_vec(env).map_err(Error::internal)?);
+    let blob = keys
+        .root()
+        .function_environment_key()
+        .encrypt(arn, &json)
+        .map_err(Error::internal)?;
+    Ok(format!("{SEALED_ENV}{}", BASE64.encode(blob)))
+}
+
+/// Whether a stored environment predates sealing.
+pub(crate) fn is_plain_environment(stored: &str) -> bool {
+    !stored.starts_with(SEALED_ENV)
+}
+
+fn open_environment(keys: &Keyring, row: &LambdaFunctionRow) -> Result<BTreeMap<String, String>> {
+    let Some(sealed) = row.environment.strip_prefix(SEALED_ENV) else {
+        return Ok(serde_json::from_str(&row.environment).unwrap_or_default());
+    };
+    let corrupt = || {
+        Error::new(
+            ErrorCode::StoreCorrupt,
+            format!(
+                "The environment of rotation function {} does not decrypt: the store file was edited outside Coffer.",
+                row.arn
+            ),
+        )
+    };
+    let blob = BASE64.decode(sealed).map_err(|_| corrupt())?;
+    let json = keys
+        .root()
+        .function_environment_key()
+        .decrypt(&row.arn, &blob)
+        .map_err(|_| corrupt())?;
+    serde_json::from_slice(json.expose()).map_err(|_| corrupt())
+}
+
+fn definition_of(row: &LambdaFunctionRow, keys: &Keyring) -> Result<FunctionDefinition> {
+    Ok(FunctionDefinition {
         name: row.name.clone(),
         command: serde_json::from_str(&row.command).unwrap_or_default(),
-        environment: serde_json::from_str(&row.environment).unwrap_or_default(),
+        environment: open_environment(keys, row)?,
         timeout: Duration::from_millis(u64::try_from(row.timeout_ms).unwrap_or(0)),
         role_arn: row.role_arn.clone(),
         template: row.template.clone(),
-    }
+    })
 }
 
 fn not_found(name: &str) -> Error {
@@ -181,12 +232,13 @@ impl Engine {
                     format!("Function already exist: {name} (a built-in rotator has that name)"),
                 ));
             }
+            let environment = seal_environment(&op.keys, &arn, &input.environment)?;
             let row = LambdaFunctionRow {
                 region,
                 name: name.clone(),
                 arn,
                 command: serde_json::to_string(&input.command).map_err(Error::internal)?,
-                environment: serde_json::to_string(&input.environment).map_err(Error::internal)?,
+                environment,
                 timeout_ms: i64::try_from(timeout * 1000).unwrap_or(i64::MAX),
                 created_at: op.now,
                 role_arn: Some(role_arn),
@@ -209,7 +261,7 @@ impl Engine {
                 "environmentKeys",
                 input.environment.keys().cloned().collect::<Vec<_>>(),
             );
-            Ok(info_of(&row))
+            info_of(&row, &op.keys)
         }
         .await;
         self.finish(op, result).await
@@ -230,7 +282,7 @@ impl Engine {
             .await?;
             let region = op.region.clone();
             let rows = coffer_store::list_lambda_functions(op.tx.conn(), &region).await?;
-            Ok(rows.iter().map(info_of).collect())
+            rows.iter().map(|r| info_of(r, &op.keys)).collect()
         }
         .await;
         self.finish(op, result).await
@@ -269,9 +321,13 @@ impl Engine {
         region: &str,
         name: &str,
     ) -> Result<Option<FunctionDefinition>> {
-        Ok(coffer_store::find_lambda_function(conn, region, name)
-            .await?
-            .as_ref()
-            .map(definition_of))
+        let Some(row) = coffer_store::find_lambda_function(conn, region, name).await? else {
+            return Ok(None);
+        };
+        // Its command and role are about to run: they must be what was registered.
+        let unit = coffer_store::Unit::Function(row.arn.clone());
+        let keys = self.keyring()?;
+        crate::integrity::verify(conn, &keys, &unit).await?;
+        Ok(Some(definition_of(&row, &keys)?))
     }
 }

@@ -11,7 +11,7 @@
 //!   step gets (its "execution role").
 
 mod credentials;
-mod functions;
+pub(crate) mod functions;
 mod protocol;
 mod rotator;
 pub mod schedule;

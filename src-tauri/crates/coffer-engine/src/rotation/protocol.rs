@@ -1122,6 +1122,13 @@ fn rotation_event(action: &'static str, secret: &SecretRow, token: &str) -> Even
     e
 }
 
+/// The secret being rotated, checked against its seal: its labels and rotation settings
+/// decide what the step does.
 async fn find_secret_by_id(op: &mut Op<'_>, secret_id: i64) -> Result<Option<SecretRow>> {
-    Ok(coffer_store::find_secret_by_id(op.tx.conn(), secret_id).await?)
+    let found = coffer_store::find_secret_by_id(op.tx.conn(), secret_id).await?;
+    if found.is_some() {
+        let unit = coffer_store::Unit::Secret(secret_id);
+        crate::integrity::verify(op.tx.conn(), &op.keys, &unit).await?;
+    }
+    Ok(found)
 }

@@ -16,12 +16,12 @@ pub use write::*;
 
 use chrono::{DateTime, Utc};
 use coffer_crypto::{SecretBytes, ValueContext};
-use coffer_store::{KeyRow, SecretRow, VersionRow};
+use coffer_store::{KeyRow, SecretRow, Unit, VersionRow};
 use rand::Rng;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::keyring::decryption_failure;
-use crate::{Engine, Op, OpConn, read_cache};
+use crate::{Engine, Op, OpConn, integrity, read_cache};
 
 /// The label on the version applications read by default.
 pub const AWSCURRENT: &str = "AWSCURRENT";
@@ -287,19 +287,26 @@ impl Engine {
             self.inner.account_id
         );
         let key = (region.clone(), id.to_owned());
+        let keys = op.keys.clone();
         self.cached(op, read_cache::secrets, key, read_cache::small, async |c| {
-            if id.starts_with("arn:") {
-                if let Some(s) = coffer_store::find_secret_by_arn(c, id).await? {
-                    return Ok((s.region == region).then_some(s));
+            let found = if id.starts_with("arn:") {
+                match coffer_store::find_secret_by_arn(c, id).await? {
+                    Some(s) => (s.region == region).then_some(s),
+                    None => match id.strip_prefix(&arn_prefix) {
+                        Some(name) if !name.is_empty() => {
+                            coffer_store::find_secret_by_name(c, &region, name).await?
+                        }
+                        _ => None,
+                    },
                 }
-                return match id.strip_prefix(&arn_prefix) {
-                    Some(name) if !name.is_empty() => {
-                        Ok(coffer_store::find_secret_by_name(c, &region, name).await?)
-                    }
-                    _ => Ok(None),
-                };
+            } else {
+                coffer_store::find_secret_by_name(c, &region, id).await?
+            };
+            // Its resource policy, labels and rotation settings are about to decide things.
+            if let Some(s) = &found {
+                integrity::verify(c, &keys, &Unit::Secret(s.id)).await?;
             }
-            Ok(coffer_store::find_secret_by_name(c, &region, id).await?)
+            Ok(found)
         })
         .await
     }
@@ -355,6 +362,8 @@ impl Engine {
         version_id: &str,
         value: &SecretValue,
     ) -> Result<VersionRow> {
+        // The key's state (enabled, current material) must be the one Coffer wrote.
+        integrity::verify(op.tx.conn(), &op.keys, &Unit::Key(secret.key_id.clone())).await?;
         // One statement claims a wrap from the key's current material (and fails for a
         // disabled key); the key row is read only to explain a refusal.
         let Some((material_version, wraps)) =
@@ -414,13 +423,18 @@ impl Engine {
         ) else {
             return Ok(None);
         };
+        let keys = op.keys.clone();
         let key: KeyRow = self
             .cached(
                 op,
                 read_cache::keys,
                 key_id.clone(),
                 read_cache::small,
-                async |c| Ok(coffer_store::find_key(c, key_id).await?),
+                async |c| {
+                    let key = coffer_store::find_key(c, key_id).await?;
+                    integrity::verify(c, &keys, &Unit::Key(key_id.clone())).await?;
+                    Ok(key)
+                },
             )
             .await?
             .ok_or_else(decryption_failure)?;
