@@ -408,6 +408,14 @@ async fn every_secret_setting_edit_is_refused_at_the_next_use() {
             ),
         ),
         (
+            "rotation_jobs: a forged job",
+            format!(
+                "INSERT INTO rotation_jobs (secret_id, token, lambda_arn, step, state, next_attempt_at, \
+                 started_at, updated_at) VALUES ({db}, 'tok', \
+                 'arn:aws:lambda:us-east-1:123456789012:function:evil', 'createSecret', 'running', 0, 0, 0)"
+            ),
+        ),
+        (
             "secrets: deleted and re-inserted",
             format!(
                 "CREATE TEMP TABLE s AS SELECT * FROM secrets WHERE id = {db}; UPDATE s SET resource_policy = '{{}}'; \
@@ -478,6 +486,21 @@ async fn a_re_enabled_kms_key_is_refused() {
     .await;
     assert!(
         matches!(put(&t.engine, "app/k", "v2").await, Err(e) if e.code() == ErrorCode::EncryptionFailure)
+    );
+    // A material version copied in and made current.
+    closed_edit(&mut t, |p| {
+        sqlite3(
+            p,
+            "INSERT INTO kms_key_materials SELECT key_id, material_version + 1, wrapped_material, 0, \
+             created_at FROM kms_key_materials WHERE key_id = (SELECT key_id FROM kms_keys WHERE alias = 'team'); \
+             UPDATE kms_keys SET enabled = 1, current_material = current_material + 1 WHERE alias = 'team'",
+        )
+    })
+    .await;
+    assert_tampered(
+        put(&t.engine, "app/k", "v2").await,
+        "kms_key_materials",
+        "KMS key",
     );
 }
 
