@@ -23,6 +23,13 @@ const ops: PrincipalView = {
   arn: `arn:aws:iam::${ACCOUNT}:group/ops`,
   createdDate: "2026-01-01T00:00:00Z",
 };
+/** The execution role Coffer made for a secret's built-in rotator. */
+const role: PrincipalView = {
+  kind: "role",
+  name: "rotation-db-0123456789ab",
+  arn: `arn:aws:iam::${ACCOUNT}:role/coffer-rotation/rotation-db-0123456789ab`,
+  createdDate: "2026-01-01T00:00:00Z",
+};
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 function base(extra: Record<string, IpcHandler> = {}): Record<string, IpcHandler> {
@@ -257,12 +264,6 @@ describe("AccessPage", () => {
   });
 
   it("explains a rotation step under its execution role, action by action", async () => {
-    const role: PrincipalView = {
-      kind: "role",
-      name: "rotation-db-0123456789ab",
-      arn: `arn:aws:iam::${ACCOUNT}:role/coffer-rotation/rotation-db-0123456789ab`,
-      createdDate: "2026-01-01T00:00:00Z",
-    };
     const secretArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`;
     const masterArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:pg-admin-XyZ123`;
     const rotator = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:coffer-postgresql-multi-user`;
@@ -381,12 +382,6 @@ describe("AccessPage", () => {
   });
 
   it("opens on the principal a link names", async () => {
-    const role: PrincipalView = {
-      kind: "role",
-      name: "rotation-db-0123456789ab",
-      arn: `arn:aws:iam::${ACCOUNT}:role/coffer-rotation/rotation-db-0123456789ab`,
-      createdDate: "2026-01-01T00:00:00Z",
-    };
     installIpcMock(base({ list_principals: () => [app, role] }));
     renderWithQuery(<AccessPage search={{ principal: role.arn }} />);
     expect(

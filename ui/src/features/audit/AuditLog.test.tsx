@@ -6,6 +6,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 
 import { installIpcMock, reqOf, type IpcCall } from "@/ipc/mock";
+import { auditEvent } from "@/test/fixtures";
 import type { AuditEventView, AuditQuery } from "@/ipc/audit";
 import { AuditLog } from "./AuditLog";
 import type { AuditFilters } from "./query";
@@ -14,25 +15,13 @@ import { renderWithQuery } from "./testing";
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/prod-AbCdEf";
 
 function event(seq: number, over: Partial<AuditEventView> = {}): AuditEventView {
-  return {
-    seq,
+  return auditEvent(seq, {
     time: new Date(Date.UTC(2026, 0, 1, 12, 0, seq % 60)).toISOString(),
-    requestId: `req-${seq}`,
-    source: "ui",
-    principal: "root",
-    accessKeyId: null,
-    action: "GetSecretValue",
-    region: "us-east-1",
     resourceArn: ARN,
     versionId: "11111111-2222-3333-4444-555555555555",
-    decision: "allowed",
-    reason: "account root",
-    outcome: "ok",
-    errorCode: null,
-    clientAddr: null,
     details: '{"valueHash":"abc"}',
     ...over,
-  };
+  });
 }
 
 function Harness({

@@ -2,32 +2,13 @@
 import { describe, expect, it } from "vitest";
 
 import type { AuditEventView } from "@/ipc/audit";
+import { auditEvent } from "@/test/fixtures";
 import { rotationFacts } from "./rotation";
 
 const ROLE = "arn:aws:iam::123456789012:role/coffer-rotation/rotation-db-0123456789ab";
 const FN_ROLE = "arn:aws:iam::123456789012:role/pg-rotator";
 
-function event(over: Partial<AuditEventView>): AuditEventView {
-  return {
-    seq: 1,
-    time: "2026-01-01T00:00:00Z",
-    requestId: "r",
-    source: "api",
-    principal: "root",
-    accessKeyId: null,
-    action: "GetSecretValue",
-    region: "us-east-1",
-    resourceArn: null,
-    versionId: null,
-    decision: "allowed",
-    reason: "",
-    outcome: "ok",
-    errorCode: null,
-    clientAddr: null,
-    details: "{}",
-    ...over,
-  };
-}
+const event = (over: Partial<AuditEventView>) => auditEvent(1, over);
 
 describe("rotationFacts", () => {
   it("reads the step and the execution role from a step's event", () => {

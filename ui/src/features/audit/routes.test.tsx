@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 
-import { arnOf, detail, secretPath } from "@/test/fixtures";
+import { arnOf, auditEvent, detail, secretPath } from "@/test/fixtures";
 import { callsTo, renderApp } from "@/test/render";
 import { reqOf } from "@/ipc/mock";
 import type { AuditQuery } from "@/ipc/audit";
@@ -201,24 +201,14 @@ describe("H5 routes", () => {
       ipc: {
         list_audit_events: () => ({
           events: [
-            {
-              seq: 9,
-              time: "2026-01-01T00:00:00Z",
-              requestId: "r9",
+            auditEvent(9, {
               source: "scheduler",
               principal: "coffer",
-              accessKeyId: null,
               action: "RotationSucceeded",
-              region: "us-east-1",
               resourceArn: arnOf("db/prod"),
-              versionId: null,
-              decision: "allowed",
               reason: "rotation",
-              outcome: "ok",
-              errorCode: null,
-              clientAddr: null,
               details: JSON.stringify({ step: "finishSecret", executionRoleArn: role }),
-            },
+            }),
           ],
           nextToken: null,
         }),
