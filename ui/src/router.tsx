@@ -19,7 +19,8 @@ import { DiffPage } from "@/features/diff/DiffPage";
 import { AuditRoute } from "@/features/audit/AuditLog";
 import { filtersFromSearch, type AuditFilters } from "@/features/audit/query";
 import { KeysPage } from "@/features/keys/KeysPage";
-import { AccessPage } from "@/features/access/AccessPage";
+import { AccessRoute } from "@/features/access/AccessPage";
+import { accessSearchFrom, type AccessSearch } from "@/features/access/search";
 import { RotationRoute } from "@/features/rotation/RotationPanel";
 import { SettingsPage } from "@/features/settings/SettingsPage";
 
@@ -94,7 +95,9 @@ const keysRoute = createRoute({
 const accessRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/access",
-  component: AccessPage,
+  /** `?principal=<arn>` opens a principal; `?simulate=rotation&…` explains a rotation step. */
+  validateSearch: (s: Record<string, unknown>): AccessSearch => accessSearchFrom(s),
+  component: AccessRoute,
 });
 
 const settingsRoute = createRoute({

@@ -717,6 +717,8 @@ export type RotationView = {
 	enabled: boolean,
 	/**  The rotator's ARN. */
 	lambdaArn: string | null,
+	/**  The IAM role every rotation step acts as (absent until there is one). */
+	roleArn: string | null,
 	/**  `rate(…)` or `cron(…)`. */
 	scheduleExpression: string | null,
 	/**  The AutomaticallyAfterDays rule. */

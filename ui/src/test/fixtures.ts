@@ -1,5 +1,5 @@
 //! Test data shaped like the shell's DTOs.
-import type { SecretDetail, SecretSummary, VersionSummary } from "@/ipc";
+import type { AuditEventView, SecretDetail, SecretSummary, VersionSummary } from "@/ipc";
 
 export const arnOf = (name: string) =>
   `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-AbCdEf`;
@@ -48,3 +48,26 @@ export function detail(name: string, over: Partial<SecretDetail> = {}): SecretDe
 /** The route of a secret's page (its ARN is the id). */
 export const secretPath = (name: string, tab = "") =>
   `/secrets/${encodeURIComponent(arnOf(name))}${tab ? `/${tab}` : ""}`;
+
+/** An audit event: an allowed, successful GetSecretValue by the root, unless `over` says. */
+export function auditEvent(seq: number, over: Partial<AuditEventView> = {}): AuditEventView {
+  return {
+    seq,
+    time: "2026-01-01T00:00:00Z",
+    requestId: `req-${seq}`,
+    source: "ui",
+    principal: "root",
+    accessKeyId: null,
+    action: "GetSecretValue",
+    region: "us-east-1",
+    resourceArn: null,
+    versionId: null,
+    decision: "allowed",
+    reason: "account root",
+    outcome: "ok",
+    errorCode: null,
+    clientAddr: null,
+    details: "{}",
+    ...over,
+  };
+}

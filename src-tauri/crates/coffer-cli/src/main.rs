@@ -16,7 +16,7 @@ mod rotation_cmd;
 mod shorthand;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -56,9 +56,11 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Create a new store: account id, default region, master password, KDF cost.
+    /// Create a new store: account id, default region, master password (at least 12
+    /// characters and hard to guess, as in the desktop app), KDF cost.
     Init(InitArgs),
-    /// Change the master password (re-wraps the root key only).
+    /// Change the master password (re-wraps the root key only; the new one is held to the
+    /// same floor as at init).
     Passwd(PasswdArgs),
     /// CreateSecret.
     CreateSecret(CreateSecretArgs),
@@ -903,7 +905,10 @@ fn prompt(label: &str) -> Result<Password> {
     Ok(Password::from(p))
 }
 
-fn new_password(file: Option<&PathBuf>) -> Result<Password> {
+/// A new master password (from `file`, or asked twice), held to the floor the desktop app
+/// applies ([`coffer_api::app::new_master_password`]): `member` names it in the refusal and
+/// the store's path counts as a guessable word.
+fn new_password(file: Option<&PathBuf>, member: &str, store: &Path) -> Result<Password> {
     let password = match file {
         Some(f) => read_password_file(f)?,
         None => {
@@ -915,10 +920,9 @@ fn new_password(file: Option<&PathBuf>) -> Result<Password> {
             a
         }
     };
-    if password.len() < 8 {
-        bail!("the master password must have at least 8 characters");
-    }
-    Ok(password)
+    let text = std::str::from_utf8(password.expose()).context("the password is not UTF-8")?;
+    let shown = store.display().to_string();
+    coffer_api::app::new_master_password(member, text, &[&shown]).map_err(|e| anyhow!(e.message))
 }
 
 fn api(action: &str) -> impl Fn(ApiError) -> Failure + '_ {
@@ -948,7 +952,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     ctx.region = cli.region.clone();
 
     if let Command::Init(a) = &cli.command {
-        let password = new_password(cli.password_file.as_ref())?;
+        let password = new_password(cli.password_file.as_ref(), "master password", &store)?;
         let options = InitOptions {
             account_id: a.account_id.clone(),
             region: cli.region.clone().unwrap_or_else(|| "us-east-1".into()),
@@ -1168,7 +1172,11 @@ async fn dispatch(
     match command {
         Command::Init(_) => unreachable!("handled before the store is opened"),
         Command::Passwd(a) => {
-            let new = new_password(a.new_password_file.as_ref())?;
+            let new = new_password(
+                a.new_password_file.as_ref(),
+                "new password",
+                &engine.store_path(),
+            )?;
             let kdf = match (a.kdf_memory_mib, a.kdf_iterations, a.kdf_parallelism) {
                 (None, None, None) => None,
                 (m, t, p) => {

@@ -745,6 +745,44 @@ fn errors_are_one_line_with_aws_exit_codes() {
     );
 }
 
+/// `coffer init` and `coffer passwd` took any password of eight characters: the strength
+/// floor (issue 13) held only in the desktop app. They now refuse what the app refuses, in
+/// words that say what to change, and leave the store as it was.
+#[test]
+fn a_weak_master_password_is_refused_by_init_and_passwd() {
+    let st = Store::empty();
+    for (weak, why) in [
+        ("password1", "needs at least 12 characters"),
+        ("aaaaaaaaaaaaaaaa", "is too easy to guess"),
+        ("qwertyuiop123", "is too easy to guess"),
+    ] {
+        let file = st.file("weak", format!("{weak}\n").as_bytes());
+        let out = st.run_with(
+            &file,
+            &["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{weak}: {stderr}");
+        assert!(
+            stderr.contains(&format!("The master password {why}")),
+            "{weak}: {stderr}"
+        );
+        assert!(!st.db.exists(), "{weak}: init made a store");
+    }
+
+    let st = Store::new();
+    let weak = st.file("weak", b"qwertyuiop123\n");
+    let e = st.fail(
+        1,
+        &["passwd", "--new-password-file", weak.to_str().unwrap()],
+    );
+    assert!(e.contains("The new password is too easy to guess"), "{e}");
+    // The store still opens with the old password, and not with the refused one.
+    st.ok(&["list-secrets"]);
+    let out = st.run_with(&weak, &["list-secrets"]);
+    assert_ne!(out.status.code(), Some(0));
+}
+
 #[test]
 fn passwd_changes_the_master_password() {
     let st = Store::new();

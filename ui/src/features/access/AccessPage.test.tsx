@@ -1,5 +1,6 @@
 // The access screen against a mocked shell: principals, the access key secret shown once,
-// policy validation in place, saving a policy, and the simulator's decision.
+// policy validation in place, saving a policy, the simulator's decision, and a rotation step
+// explained under its execution role.
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
@@ -20,6 +21,13 @@ const ops: PrincipalView = {
   kind: "group",
   name: "ops",
   arn: `arn:aws:iam::${ACCOUNT}:group/ops`,
+  createdDate: "2026-01-01T00:00:00Z",
+};
+/** The execution role Coffer made for a secret's built-in rotator. */
+const role: PrincipalView = {
+  kind: "role",
+  name: "rotation-db-0123456789ab",
+  arn: `arn:aws:iam::${ACCOUNT}:role/coffer-rotation/rotation-db-0123456789ab`,
   createdDate: "2026-01-01T00:00:00Z",
 };
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -253,5 +261,131 @@ describe("AccessPage", () => {
     await user.type(screen.getByLabelText("Name"), "deployer");
     await user.click(screen.getByRole("button", { name: "Create role" }));
     expect(await screen.findByRole("article", { name: "role deployer" })).toBeInTheDocument();
+  });
+
+  it("explains a rotation step under its execution role, action by action", async () => {
+    const secretArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`;
+    const masterArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:pg-admin-XyZ123`;
+    const rotator = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:coffer-postgresql-multi-user`;
+    const summary = (name: string, arn: string) => ({
+      arn,
+      name,
+      description: null,
+      kmsKeyId: null,
+      tags: [],
+      createdDate: "2026-01-01T00:00:00Z",
+      lastChangedDate: null,
+      lastAccessedDate: null,
+      deletedDate: null,
+      rotationEnabled: false,
+      nextRotationDate: null,
+    });
+    const allow = {
+      decision: "allowed",
+      explanation: "allowed by statement 'RotateThisSecret' of policy rotate-this-secret",
+      matchedStatements: [
+        { policy: "rotate-this-secret", sid: "RotateThisSecret", effect: "Allow" },
+      ],
+    };
+    const calls = installIpcMock(
+      base({
+        list_principals: () => [app, role],
+        list_secrets: () => ({
+          secrets: [summary("db", secretArn), summary("pg-admin", masterArn)],
+          nextToken: null,
+        }),
+        simulate_policy: (a) => {
+          const r = a.req as { action: string; resourceArn: string };
+          if (r.resourceArn === masterArn)
+            return {
+              decision: "implicitDeny",
+              explanation:
+                "no identity-based policy allows the secretsmanager:GetSecretValue action",
+              matchedStatements: [],
+            };
+          if (r.action === "secretsmanager:UpdateSecretVersionStage")
+            return {
+              decision: "explicitDeny",
+              explanation: "explicitly denied by statement 'NoStageMoves' of policy guard",
+              matchedStatements: [{ policy: "guard", sid: "NoStageMoves", effect: "Deny" }],
+            };
+          return allow;
+        },
+      }),
+    );
+    renderWithQuery(
+      <AccessPage
+        search={{
+          simulate: "rotation",
+          principal: role.arn,
+          resource: secretArn,
+          rotator,
+        }}
+      />,
+    );
+    const check = await screen.findByRole("region", {
+      name: "Rotation step under its execution role",
+    });
+    expect(check).toHaveTextContent(`Execution role${role.arn}`);
+    expect(check).toHaveTextContent("Rotatorcoffer-postgresql-multi-user");
+    const table = within(check).getByRole("table", { name: "Rotation step decisions" });
+    const row = (name: RegExp) => within(table).getByRole("row", { name });
+    await waitFor(() =>
+      expect(row(/UpdateSecretVersionStage/)).toHaveTextContent("Denied by an explicit Deny"),
+    );
+    expect(row(/UpdateSecretVersionStage/)).toHaveTextContent("NoStageMoves in guard");
+    for (const action of ["DescribeSecret", "GetSecretValue", "PutSecretValue"]) {
+      expect(row(new RegExp(action))).toHaveTextContent("Allowed");
+      expect(row(new RegExp(action))).toHaveTextContent("RotateThisSecret in rotate-this-secret");
+    }
+    expect(within(check).getByRole("status")).toHaveTextContent(
+      "the role may not UpdateSecretVersionStage on this secret.",
+    );
+    const simulated = () =>
+      calls
+        .filter((c) => c.cmd === "simulate_policy")
+        .map((c) => reqOf<{ principalArn: string; action: string; resourceArn: string }>(c));
+    expect(simulated()).toEqual(
+      [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage",
+      ].map((action) => ({ principalArn: role.arn, action, resourceArn: secretArn, context: [] })),
+    );
+
+    // A multi-user rotator reads the admin secret too: the person names it (the value,
+    // which holds masterarn, stays closed).
+    expect(check).toHaveTextContent(/This rotator alternates users/);
+    const user = userEvent.setup();
+    const master = within(check).getByLabelText("Master secret (masterarn)");
+    expect(within(master).queryByRole("option", { name: "db" })).toBeNull();
+    await user.selectOptions(master, masterArn);
+    await waitFor(() =>
+      expect(row(/master secret/)).toHaveTextContent("Denied: no statement allows it"),
+    );
+    expect(row(/master secret/)).toHaveTextContent(
+      "no identity-based policy allows the secretsmanager:GetSecretValue action",
+    );
+    expect(simulated().at(-1)).toEqual({
+      principalArn: role.arn,
+      action: "secretsmanager:GetSecretValue",
+      resourceArn: masterArn,
+      context: [],
+    });
+    expect(calls.some((c) => c.cmd === "get_secret_value")).toBe(false);
+
+    // The general form below starts on the role and the secret.
+    const form = screen.getByRole("form", { name: "Policy simulator" });
+    expect(within(form).getByLabelText("Principal")).toHaveValue(role.arn);
+    expect(within(form).getByLabelText("Resource ARN")).toHaveValue(secretArn);
+  });
+
+  it("opens on the principal a link names", async () => {
+    installIpcMock(base({ list_principals: () => [app, role] }));
+    renderWithQuery(<AccessPage search={{ principal: role.arn }} />);
+    expect(
+      await screen.findByRole("article", { name: "role rotation-db-0123456789ab" }),
+    ).toBeInTheDocument();
   });
 });

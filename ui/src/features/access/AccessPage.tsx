@@ -1,8 +1,10 @@
 //! Identity and access: users, roles and groups; a user's access keys and groups; a group's
 //! members; each principal's inline policies (edited as JSON with the engine's validation in
-//! place); and the policy simulator.
+//! place); and the policy simulator, which can explain a rotation step under its execution
+//! role. Other screens link in through the route's search params (`search.ts`).
 import * as React from "react";
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useSearch } from "@tanstack/react-router";
 import { Users } from "lucide-react";
 
 import { EmptyState } from "@/app/EmptyState";
@@ -37,6 +39,8 @@ import { ErrorNote } from "../audit/ErrorNote";
 import { formatTime, selectClass } from "../audit/format";
 import { AccessKeys } from "./AccessKeys";
 import { POLICY_TEMPLATE, PolicyEditor } from "./PolicyEditor";
+import { RotationRoleCheck } from "./RotationRoleCheck";
+import { accessSearchFrom, type AccessSearch } from "./search";
 import { Simulator } from "./Simulator";
 
 /** The users, roles and groups list's query key (Settings lists them too). */
@@ -48,27 +52,28 @@ const KIND_TITLE: Record<PrincipalKind, string> = {
   group: "Groups",
 };
 
-export function AccessPage() {
+/** The Access screen; `search` says what to open on (a principal, or the rotation check). */
+export function AccessPage({ search = {} }: { search?: AccessSearch }) {
   const principals = useQuery({ queryKey: principalsKey, queryFn: listPrincipals });
-  const [selected, setSelected] = React.useState<{ kind: PrincipalKind; name: string } | null>(
-    null,
-  );
+  const [selectedArn, setSelectedArn] = React.useState<string | null>(search.principal ?? null);
   const all = principals.data ?? [];
-  const current = selected
-    ? all.find((p) => p.kind === selected.kind && p.name === selected.name)
-    : undefined;
+  const current = selectedArn ? all.find((p) => p.arn === selectedArn) : undefined;
+  const rotation =
+    search.simulate === "rotation" && search.principal && search.resource
+      ? { roleArn: search.principal, secretArn: search.resource }
+      : null;
 
   return (
     <div className="flex flex-col gap-4 p-4">
       <h1 className="text-xl font-semibold">Access</h1>
-      <Tabs defaultValue="principals">
+      <Tabs defaultValue={rotation ? "simulator" : "principals"}>
         <TabsList>
           <TabsTrigger value="principals">Principals</TabsTrigger>
           <TabsTrigger value="simulator">Policy simulator</TabsTrigger>
         </TabsList>
         <TabsContent value="principals" className="flex flex-col gap-4 pt-2 md:flex-row">
           <aside className="flex w-full shrink-0 flex-col gap-4 md:w-72">
-            <CreatePrincipalForm onCreated={(p) => setSelected(p)} />
+            <CreatePrincipalForm onCreated={(p) => setSelectedArn(p.arn)} />
             {principals.isError ? (
               <ErrorNote error={principals.error} context="Could not list principals" />
             ) : principals.isPending ? (
@@ -98,7 +103,7 @@ export function AccessPage() {
                                 variant={isSel ? "secondary" : "ghost"}
                                 className="w-full justify-start"
                                 aria-current={isSel ? "true" : undefined}
-                                onClick={() => setSelected({ kind: p.kind, name: p.name })}
+                                onClick={() => setSelectedArn(p.arn)}
                               >
                                 {p.name}
                               </Button>
@@ -118,7 +123,7 @@ export function AccessPage() {
                 key={current.arn}
                 principal={current}
                 all={all}
-                onDeleted={() => setSelected(null)}
+                onDeleted={() => setSelectedArn(null)}
               />
             ) : (
               all.length > 0 && (
@@ -129,19 +134,34 @@ export function AccessPage() {
             )}
           </div>
         </TabsContent>
-        <TabsContent value="simulator" className="pt-2">
-          <Simulator principals={all} />
+        <TabsContent value="simulator" className="flex flex-col gap-6 pt-2">
+          {rotation && (
+            <RotationRoleCheck
+              roleArn={rotation.roleArn}
+              secretArn={rotation.secretArn}
+              rotatorArn={search.rotator}
+              principals={principals.data}
+            />
+          )}
+          <Simulator
+            principals={all}
+            preset={{ principalArn: search.principal, resourceArn: rotation?.secretArn }}
+          />
         </TabsContent>
       </Tabs>
     </div>
   );
 }
 
-function CreatePrincipalForm({
-  onCreated,
-}: {
-  onCreated: (p: { kind: PrincipalKind; name: string }) => void;
-}) {
+/** The `/access` route: what to open on comes from the URL (see `search.ts`). */
+export function AccessRoute() {
+  const raw = useSearch({ strict: false });
+  const search = accessSearchFrom(raw);
+  // A new link into the screen starts it afresh (selection, tab, simulator form).
+  return <AccessPage key={JSON.stringify(search)} search={search} />;
+}
+
+function CreatePrincipalForm({ onCreated }: { onCreated: (p: PrincipalView) => void }) {
   const qc = useQueryClient();
   const [kind, setKind] = React.useState<PrincipalKind>("user");
   const [name, setName] = React.useState("");
@@ -150,7 +170,7 @@ function CreatePrincipalForm({
     onSuccess: (p) => {
       setName("");
       void qc.invalidateQueries({ queryKey: principalsKey });
-      onCreated({ kind: p.kind, name: p.name });
+      onCreated(p);
     },
   });
   return (

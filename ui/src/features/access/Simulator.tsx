@@ -50,11 +50,19 @@ export const SECRETS_MANAGER_ACTIONS = [
   "kms:Decrypt",
 ];
 
-const DECISION_TEXT: Record<SimulationDecision, string> = {
+/** The simulator's decisions in words. */
+export const DECISION_TEXT: Record<SimulationDecision, string> = {
   allowed: "Allowed",
   explicitDeny: "Denied by an explicit Deny",
   implicitDeny: "Denied: no statement allows it",
 };
+
+/** The statement that decided a simulation (`Sid` in policy), or null when none matched. */
+export function decidingStatement(result: SimulationView): string | null {
+  const s = result.matchedStatements[0];
+  if (!s) return null;
+  return `${s.sid ?? "(statement without Sid)"} in ${s.policy}`;
+}
 
 interface ContextRow {
   id: number;
@@ -62,11 +70,23 @@ interface ContextRow {
   values: string;
 }
 
-export function Simulator({ principals }: { principals: PrincipalView[] }) {
+/** What the form starts with (a link from another screen). */
+export interface SimulatorPreset {
+  principalArn?: string;
+  resourceArn?: string;
+}
+
+export function Simulator({
+  principals,
+  preset = {},
+}: {
+  principals: PrincipalView[];
+  preset?: SimulatorPreset;
+}) {
   const callers = principals.filter((p) => p.kind !== "group");
-  const [principalArn, setPrincipalArn] = React.useState("");
+  const [principalArn, setPrincipalArn] = React.useState(preset.principalArn ?? "");
   const [action, setAction] = React.useState("secretsmanager:GetSecretValue");
-  const [resourceArn, setResourceArn] = React.useState("");
+  const [resourceArn, setResourceArn] = React.useState(preset.resourceArn ?? "");
   const [context, setContext] = React.useState<ContextRow[]>([]);
   const nextId = React.useRef(1);
   const id = React.useId();

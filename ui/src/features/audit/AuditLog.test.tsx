@@ -6,6 +6,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 
 import { installIpcMock, reqOf, type IpcCall } from "@/ipc/mock";
+import { auditEvent } from "@/test/fixtures";
 import type { AuditEventView, AuditQuery } from "@/ipc/audit";
 import { AuditLog } from "./AuditLog";
 import type { AuditFilters } from "./query";
@@ -14,33 +15,27 @@ import { renderWithQuery } from "./testing";
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/prod-AbCdEf";
 
 function event(seq: number, over: Partial<AuditEventView> = {}): AuditEventView {
-  return {
-    seq,
+  return auditEvent(seq, {
     time: new Date(Date.UTC(2026, 0, 1, 12, 0, seq % 60)).toISOString(),
-    requestId: `req-${seq}`,
-    source: "ui",
-    principal: "root",
-    accessKeyId: null,
-    action: "GetSecretValue",
-    region: "us-east-1",
     resourceArn: ARN,
     versionId: "11111111-2222-3333-4444-555555555555",
-    decision: "allowed",
-    reason: "account root",
-    outcome: "ok",
-    errorCode: null,
-    clientAddr: null,
     details: '{"valueHash":"abc"}',
     ...over,
-  };
+  });
 }
 
-function Harness({ initial = {} }: { initial?: AuditFilters }) {
+function Harness({
+  initial = {},
+  onOpenPrincipal,
+}: {
+  initial?: AuditFilters;
+  onOpenPrincipal?: (arn: string) => void;
+}) {
   const [filters, setFilters] = React.useState<AuditFilters>(initial);
   return (
     <>
       <output aria-label="url filters">{JSON.stringify(filters)}</output>
-      <AuditLog filters={filters} onFiltersChange={setFilters} />
+      <AuditLog filters={filters} onFiltersChange={setFilters} onOpenPrincipal={onOpenPrincipal} />
     </>
   );
 }
@@ -209,5 +204,100 @@ describe("AuditLog", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Export JSON Lines" }));
     await waitFor(() => expect(calls.some((c) => c.cmd === "choose_audit_export_path")).toBe(true));
     expect(calls.some((c) => c.cmd === "export_audit")).toBe(false);
+  });
+
+  it("explains a rotation step: its step, the role it acted as, and the role's decisions", async () => {
+    const role = "arn:aws:iam::123456789012:role/coffer-rotation/rotation-db-prod-0123456789ab";
+    const step = event(7, {
+      source: "scheduler",
+      principal: "coffer",
+      action: "RotationStepCompleted",
+      reason: "rotation",
+      details: JSON.stringify({ step: "setSecret", executionRoleArn: role }),
+    });
+    const read = event(6, {
+      source: "scheduler",
+      principal: role,
+      action: "GetSecretValue",
+      resourceArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/pg-admin-XyZ123",
+      decision: "denied",
+      reason: "no identity-based policy allows the secretsmanager:GetSecretValue action",
+      outcome: "error",
+      errorCode: "AccessDeniedException",
+      details: "{}",
+    });
+    const calls = installIpcMock({
+      list_audit_events: () => ({ events: [step, read, event(5)], nextToken: null }),
+      verify_audit_chain: () => intact,
+    });
+    const opened: string[] = [];
+    renderWithQuery(<Harness onOpenPrincipal={(arn) => opened.push(arn)} />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("cell", { name: "RotationStepCompleted" }));
+
+    const panel = screen.getByRole("region", { name: "Event 7 details" });
+    const rotation = within(panel).getByRole("region", { name: "Rotation" });
+    expect(rotation).toHaveTextContent("StepsetSecret");
+    expect(rotation).toHaveTextContent(`Acted as${role}`);
+    expect(rotation).toHaveTextContent("Decisionallowed rotation");
+    await user.click(
+      within(rotation).getByRole("button", {
+        name: "Open role rotation-db-prod-0123456789ab in Access",
+      }),
+    );
+    expect(opened).toEqual([role]);
+
+    // The step's reads and writes are the role's events: one click narrows the log to them.
+    await user.click(
+      within(rotation).getByRole("button", { name: "Show the role's events on this secret" }),
+    );
+    await waitFor(() => expect(auditCalls(calls)).toHaveLength(2));
+    expect(auditCalls(calls)[1]).toMatchObject({ secret: ARN, principal: role, action: null });
+
+    // A read the rotator made as the role: denied, with the reason the evaluator gave.
+    await user.click((await screen.findAllByRole("cell", { name: role }))[0]!);
+    const denied = within(screen.getByRole("region", { name: "Event 6 details" })).getByRole(
+      "region",
+      { name: "Rotation" },
+    );
+    expect(denied).toHaveTextContent(`Acted as${role}`);
+    expect(denied).toHaveTextContent(
+      "Decisiondenied no identity-based policy allows the secretsmanager:GetSecretValue action",
+    );
+    expect(denied).toHaveTextContent(/made this request as its execution role/);
+    expect(within(denied).queryByText("Step")).toBeNull();
+  });
+
+  it("shows no rotation part for other events", async () => {
+    installIpcMock({
+      list_audit_events: () => ({
+        events: [event(2, { principal: "arn:aws:iam::123456789012:role/deployer", source: "api" })],
+        nextToken: null,
+      }),
+      verify_audit_chain: () => intact,
+    });
+    renderWithQuery(<AuditLog filters={{}} onFiltersChange={() => {}} />);
+    await userEvent.click(await screen.findByRole("cell", { name: "GetSecretValue" }));
+    const panel = screen.getByRole("region", { name: "Event 2 details" });
+    expect(within(panel).queryByRole("region", { name: "Rotation" })).toBeNull();
+  });
+
+  it("suggests the rotation event names as actions", async () => {
+    installIpcMock({
+      list_audit_events: () => ({ events: [], nextToken: null }),
+      verify_audit_chain: () => intact,
+      list_principals: () => [],
+    });
+    renderWithQuery(<AuditLog filters={{}} onFiltersChange={() => {}} />);
+    const input = await screen.findByLabelText("Action");
+    const list = document.getElementById(input.getAttribute("list")!)!;
+    const names = [...list.querySelectorAll("option")].map((o) => o.value);
+    for (const a of [
+      "RotationStepCompleted",
+      "RotationSucceeded",
+      "RotationFailed",
+      "RotateSecret",
+    ])
+      expect(names).toContain(a);
   });
 });

@@ -4,6 +4,10 @@
 //! (`maxAuditPages`); rows keep their place in the whole log, so the rows above the window are
 //! placeholders that fetch their page again when they come into view.
 //!
+//! A rotation's events explain themselves: the details name the step, the execution role the
+//! step acted as (opened in Access) and the decision with its reason, and narrow the log to
+//! what the role did on the secret (see `rotation.ts`).
+//!
 //! The component is controlled (`filters` in, `onFiltersChange` out) so it does not care
 //! whether the filters live in the URL, and so tests can render it without a router.
 import * as React from "react";
@@ -32,6 +36,8 @@ import {
 } from "@/ipc/audit";
 import { SECRETS_MANAGER_ACTIONS } from "../access/Simulator";
 import { useAuditPages, type AuditWindow } from "./events";
+import { ROTATION_EVENTS } from "./rotation";
+import { RotationExplanation } from "./RotationExplanation";
 import { errorMessage, formatTime, prettyJson, selectClass } from "./format";
 import {
   filtersFromSearch,
@@ -82,9 +88,11 @@ const columns = [
 export interface AuditLogProps {
   filters: AuditFilters;
   onFiltersChange: (filters: AuditFilters) => void;
+  /** Opens a principal (a rotation's execution role) in the Access screen. */
+  onOpenPrincipal?: (arn: string) => void;
 }
 
-export function AuditLog({ filters, onFiltersChange }: AuditLogProps) {
+export function AuditLog({ filters, onFiltersChange, onOpenPrincipal }: AuditLogProps) {
   const [selected, setSelected] = React.useState<AuditEventView | null>(null);
 
   const { query: events, seat, listWindow } = useAuditPages(filters);
@@ -129,7 +137,17 @@ export function AuditLog({ filters, onFiltersChange }: AuditLogProps) {
             selectedSeq={selected?.seq ?? null}
             onSelect={setSelected}
           />
-          {selected && <EventDetails event={selected} onClose={() => setSelected(null)} />}
+          {selected && (
+            <EventDetails
+              event={selected}
+              onClose={() => setSelected(null)}
+              onOpenPrincipal={onOpenPrincipal}
+              onShowRoleEvents={(f) => {
+                setSelected(null);
+                onFiltersChange(f);
+              }}
+            />
+          )}
         </div>
       )}
     </div>
@@ -184,7 +202,10 @@ function ChainBanner() {
 
 /** Action names as the log records them (AWS's, without the service prefix). */
 const AUDIT_ACTIONS = [
-  ...new Set(SECRETS_MANAGER_ACTIONS.map((a) => a.slice(a.indexOf(":") + 1))),
+  ...new Set([
+    ...SECRETS_MANAGER_ACTIONS.map((a) => a.slice(a.indexOf(":") + 1)),
+    ...ROTATION_EVENTS,
+  ]),
   "AddUserToGroup",
   "ChangeMasterPassword",
   "CreateAccessKey",
@@ -571,7 +592,17 @@ function cellTitle(v: unknown): string | undefined {
 }
 
 /** Everything about one event; details JSON is shown as text, pretty-printed. */
-function EventDetails({ event, onClose }: { event: AuditEventView; onClose: () => void }) {
+function EventDetails({
+  event,
+  onClose,
+  onOpenPrincipal,
+  onShowRoleEvents,
+}: {
+  event: AuditEventView;
+  onClose: () => void;
+  onOpenPrincipal?: (arn: string) => void;
+  onShowRoleEvents: (filters: AuditFilters) => void;
+}) {
   const fields: [string, string | number | null][] = [
     ["Sequence", event.seq],
     ["Time", event.time],
@@ -608,6 +639,11 @@ function EventDetails({ event, onClose }: { event: AuditEventView; onClose: () =
           </React.Fragment>
         ))}
       </dl>
+      <RotationExplanation
+        event={event}
+        onOpenPrincipal={onOpenPrincipal}
+        onShowRoleEvents={onShowRoleEvents}
+      />
       <div>
         <h3 className="text-muted-foreground mb-1">Details</h3>
         <pre
@@ -676,6 +712,7 @@ export function AuditRoute() {
     <AuditLog
       filters={filters}
       onFiltersChange={(f) => void navigate({ to: "/audit", search: searchFromFilters(f) })}
+      onOpenPrincipal={(arn) => void navigate({ to: "/access", search: { principal: arn } })}
     />
   );
 }

@@ -8,6 +8,7 @@ import userEvent from "@testing-library/user-event";
 
 import { installIpcMock, reqOf, type IpcCall, type IpcHandler } from "@/ipc/mock";
 import type { AuditEventView, AuditPageView, AuditQuery } from "@/ipc/audit";
+import { auditEvent } from "@/test/fixtures";
 import { AuditLog } from "./AuditLog";
 import { auditKeys, maxAuditPages, PAGE_SIZE, type AuditData } from "./events";
 import type { AuditFilters } from "./query";
@@ -21,24 +22,7 @@ const seqAt = (i: number) => total - i;
 const tokenAt = (row: number) => `seq:${seqAt(row - 1)}`;
 
 function event(seq: number): AuditEventView {
-  return {
-    seq,
-    time: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(),
-    requestId: `req-${seq}`,
-    source: "ui",
-    principal: "root",
-    accessKeyId: null,
-    action: "GetSecretValue",
-    region: "us-east-1",
-    resourceArn: null,
-    versionId: null,
-    decision: "allowed",
-    reason: "account root",
-    outcome: "ok",
-    errorCode: null,
-    clientAddr: null,
-    details: "{}",
-  };
+  return auditEvent(seq, { time: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString() });
 }
 
 /** A log of `total` events served a page at a time, like ListAuditEvents. */

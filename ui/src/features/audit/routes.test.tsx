@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 
-import { arnOf, detail, secretPath } from "@/test/fixtures";
+import { arnOf, auditEvent, detail, secretPath } from "@/test/fixtures";
 import { callsTo, renderApp } from "@/test/render";
 import { reqOf } from "@/ipc/mock";
 import type { AuditQuery } from "@/ipc/audit";
@@ -88,6 +88,7 @@ describe("H5 routes", () => {
         get_rotation: () => ({
           enabled: false,
           lambdaArn: null,
+          roleArn: null,
           scheduleExpression: null,
           automaticallyAfterDays: null,
           duration: null,
@@ -123,5 +124,113 @@ describe("H5 routes", () => {
     await user.click(within(nav).getByRole("link", { name: "Settings" }));
     expect(await screen.findByRole("heading", { name: "Settings" })).toBeInTheDocument();
     expect(await screen.findByRole("button", { name: "Start API" })).toBeInTheDocument();
+  });
+
+  it("explains a rotation with its execution role in the simulator, from the Rotation tab", async () => {
+    const arn = arnOf("db/prod");
+    const role = "arn:aws:iam::111122223333:role/coffer-rotation/rotation-db-prod-0123456789ab";
+    const gen = "arn:aws:lambda:us-east-1:111122223333:function:coffer-generated-value";
+    const { calls, router, user } = renderApp({
+      path: secretPath("db/prod", "rotation"),
+      ipc: {
+        describe_secret: () => detail("db/prod"),
+        get_rotation: () => ({
+          enabled: true,
+          lambdaArn: gen,
+          roleArn: role,
+          scheduleExpression: "rate(10 days)",
+          automaticallyAfterDays: null,
+          duration: null,
+          lastRotatedDate: null,
+          nextRotationDate: "2026-12-01T00:00:00Z",
+          state: "idle",
+          lastError: null,
+          nextRuns: [],
+        }),
+        list_rotators: () => [{ name: "coffer-generated-value", arn: gen, kind: "builtin" }],
+        rotation_history: () => [],
+        next_rotation_times: () => ["2026-12-01T00:00:00Z"],
+        list_principals: () => [
+          {
+            kind: "role",
+            name: "rotation-db-prod-0123456789ab",
+            arn: role,
+            createdDate: "2026-01-01T00:00:00Z",
+          },
+        ],
+        list_secrets: () => ({ secrets: [], nextToken: null }),
+        simulate_policy: () => ({
+          decision: "allowed",
+          explanation: "allowed by statement 'RotateThisSecret' of policy rotate-this-secret",
+          matchedStatements: [
+            { policy: "rotate-this-secret", sid: "RotateThisSecret", effect: "Allow" },
+          ],
+        }),
+      },
+    });
+    expect(await screen.findByText(role)).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Explain with the execution role" }));
+
+    expect(await screen.findByRole("heading", { name: "Access" })).toBeInTheDocument();
+    expect(router.state.location.search).toEqual({
+      simulate: "rotation",
+      principal: role,
+      resource: arn,
+      rotator: gen,
+    });
+    expect(screen.getByRole("tab", { name: "Policy simulator" })).toHaveAttribute(
+      "aria-selected",
+      "true",
+    );
+    const table = await screen.findByRole("table", { name: "Rotation step decisions" });
+    await waitFor(() => expect(callsTo(calls, "simulate_policy")).toHaveLength(4));
+    expect(
+      callsTo(calls, "simulate_policy").every(
+        (c) =>
+          reqOf<{ principalArn: string; resourceArn: string }>(c).principalArn === role &&
+          reqOf<{ resourceArn: string }>(c).resourceArn === arn,
+      ),
+    ).toBe(true);
+    await waitFor(() => expect(within(table).getAllByText("Allowed")).toHaveLength(4));
+  });
+
+  it("opens the role a rotation step acted as from the audit log", async () => {
+    const role = "arn:aws:iam::111122223333:role/coffer-rotation/rotation-db-prod-0123456789ab";
+    const { router, user } = renderApp({
+      path: "/audit",
+      ipc: {
+        list_audit_events: () => ({
+          events: [
+            auditEvent(9, {
+              source: "scheduler",
+              principal: "coffer",
+              action: "RotationSucceeded",
+              resourceArn: arnOf("db/prod"),
+              reason: "rotation",
+              details: JSON.stringify({ step: "finishSecret", executionRoleArn: role }),
+            }),
+          ],
+          nextToken: null,
+        }),
+        verify_audit_chain: () => chain,
+        list_principals: () => [
+          {
+            kind: "role",
+            name: "rotation-db-prod-0123456789ab",
+            arn: role,
+            createdDate: "2026-01-01T00:00:00Z",
+          },
+        ],
+        list_inline_policies: () => [],
+      },
+    });
+    await user.click(await screen.findByRole("cell", { name: "RotationSucceeded" }));
+    await user.click(
+      screen.getByRole("button", { name: "Open role rotation-db-prod-0123456789ab in Access" }),
+    );
+    expect(
+      await screen.findByRole("article", { name: "role rotation-db-prod-0123456789ab" }),
+    ).toBeInTheDocument();
+    expect(router.state.location.search).toEqual({ principal: role });
   });
 });

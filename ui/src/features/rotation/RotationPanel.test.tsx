@@ -16,6 +16,7 @@ const PG = "arn:aws:lambda:us-east-1:123456789012:function:coffer-postgresql-sin
 const off: RotationView = {
   enabled: false,
   lambdaArn: null,
+  roleArn: null,
   scheduleExpression: null,
   automaticallyAfterDays: null,
   duration: null,
@@ -207,5 +208,25 @@ describe("RotationPanel", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent(
       "runs as soon as the store is unsealed",
     );
+  });
+
+  it("names the execution role and asks to explain a step with it", async () => {
+    const role = "arn:aws:iam::123456789012:role/coffer-rotation/rotation-db-0123456789ab";
+    installIpcMock(handlers({ ...off, enabled: true, lambdaArn: PG, roleArn: role }));
+    const asked: unknown[] = [];
+    renderWithQuery(<RotationPanel secretId={SECRET} onExplain={(r) => asked.push(r)} />);
+    const status = await screen.findByRole("region", { name: /^Rotation/ });
+    expect(within(status).getByText(role)).toBeInTheDocument();
+    await userEvent.click(
+      within(status).getByRole("button", { name: "Explain with the execution role" }),
+    );
+    expect(asked).toEqual([{ roleArn: role, secretArn: SECRET, rotatorArn: PG }]);
+  });
+
+  it("says when the execution role does not exist yet", async () => {
+    installIpcMock(handlers({ ...off, enabled: true, lambdaArn: PG, roleArn: null }));
+    renderWithQuery(<RotationPanel secretId={SECRET} onExplain={() => {}} />);
+    expect(await screen.findByText(/None yet: Coffer makes this secret/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Explain with the execution role" })).toBeNull();
   });
 });

@@ -1,13 +1,14 @@
 //! A secret's rotation: its state (idle, running, waiting while sealed, failed with the
 //! error), the rotator (a Lambda ARN, built-in or a registered command), the schedule builder
 //! (AutomaticallyAfterDays, `rate()` or AWS cron, and the window), the engine's next five run
-//! times for what is being edited, Rotate now, and the history with its failures.
+//! times for what is being edited, Rotate now, and the history with its failures. It names
+//! the execution role every step acts as, and opens the policy simulator on that role.
 //!
 //! The engine is the authority on schedules: the builder only assembles the expression and
 //! shows what `next_rotation_times` answers, including AWS's message for an invalid one.
 import * as React from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useParams } from "@tanstack/react-router";
+import { useNavigate, useParams } from "@tanstack/react-router";
 
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -80,8 +81,24 @@ function invalidateAfterChange(qc: ReturnType<typeof useQueryClient>, secretId: 
   void qc.invalidateQueries({ queryKey: ["secrets"] });
 }
 
-/** The rotation panel of a secret's detail page. */
-export function RotationPanel({ secretId }: { secretId: string }) {
+/** What the simulator needs to explain a rotation step under its execution role. */
+export interface ExplainRequest {
+  roleArn: string;
+  secretArn: string;
+  rotatorArn: string | null;
+}
+
+/**
+ * The rotation panel of a secret's detail page. `secretId` is the secret's ARN (the route's
+ * id); `onExplain` opens the simulator on the execution role (the route navigates).
+ */
+export function RotationPanel({
+  secretId,
+  onExplain,
+}: {
+  secretId: string;
+  onExplain?: (req: ExplainRequest) => void;
+}) {
   const rotation = useQuery({
     queryKey: [...rotationKey(secretId), "config"],
     queryFn: () => getRotation(secretId),
@@ -95,7 +112,7 @@ export function RotationPanel({ secretId }: { secretId: string }) {
         <p className="text-muted-foreground text-sm">Loading rotation…</p>
       ) : (
         <>
-          <RotationStatus secretId={secretId} rotation={rotation.data} />
+          <RotationStatus secretId={secretId} rotation={rotation.data} onExplain={onExplain} />
           <RotationConfig
             key={configKey(rotation.data)}
             secretId={secretId}
@@ -115,7 +132,15 @@ function configKey(r: RotationView): string {
   );
 }
 
-function RotationStatus({ secretId, rotation }: { secretId: string; rotation: RotationView }) {
+function RotationStatus({
+  secretId,
+  rotation,
+  onExplain,
+}: {
+  secretId: string;
+  rotation: RotationView;
+  onExplain?: (req: ExplainRequest) => void;
+}) {
   const qc = useQueryClient();
   const [confirmOff, setConfirmOff] = React.useState(false);
   const state = STATE_TEXT[rotation.state];
@@ -204,7 +229,45 @@ function RotationStatus({ secretId, rotation }: { secretId: string; rotation: Ro
         <dd>{rotation.lastRotatedDate ? formatTime(rotation.lastRotatedDate) : "Never"}</dd>
         <dt className="text-muted-foreground">Next rotation</dt>
         <dd>{rotation.enabled ? formatTime(rotation.nextRotationDate) : "Not scheduled"}</dd>
+        {rotation.lambdaArn && (
+          <>
+            <dt className="text-muted-foreground">Execution role</dt>
+            <dd className="flex flex-wrap items-center gap-2">
+              {rotation.roleArn ? (
+                <>
+                  <span className="font-mono text-xs break-all">{rotation.roleArn}</span>
+                  {onExplain && (
+                    <Button
+                      variant="outline"
+                      size="sm"
+                      onClick={() =>
+                        onExplain({
+                          roleArn: rotation.roleArn!,
+                          secretArn: secretId,
+                          rotatorArn: rotation.lambdaArn,
+                        })
+                      }
+                    >
+                      Explain with the execution role
+                    </Button>
+                  )}
+                </>
+              ) : (
+                <span className="text-muted-foreground">
+                  None yet: Coffer makes this secret&apos;s role when rotation is saved or runs
+                  next.
+                </span>
+              )}
+            </dd>
+          </>
+        )}
       </dl>
+      {rotation.roleArn && (
+        <p className="text-muted-foreground text-xs">
+          Every step reads and writes as this role, never as Coffer: a step the role is not allowed
+          fails with AccessDenied.
+        </p>
+      )}
       <AlertDialog open={confirmOff} onOpenChange={setConfirmOff}>
         <AlertDialogContent>
           <AlertDialogHeader>
@@ -583,10 +646,24 @@ function RotationHistory({ secretId }: { secretId: string }) {
 /** The `/secrets/$secretId/rotation` route. */
 export function RotationRoute() {
   const { secretId } = useParams({ strict: false });
+  const navigate = useNavigate();
   if (!secretId) return null;
   return (
     <div className="p-4">
-      <RotationPanel secretId={secretId} />
+      <RotationPanel
+        secretId={secretId}
+        onExplain={(r) =>
+          void navigate({
+            to: "/access",
+            search: {
+              simulate: "rotation",
+              principal: r.roleArn,
+              resource: r.secretArn,
+              rotator: r.rotatorArn ?? undefined,
+            },
+          })
+        }
+      />
     </div>
   );
 }

@@ -19,6 +19,8 @@ pub struct RotationView {
     pub enabled: bool,
     /// The rotator's ARN.
     pub lambda_arn: Option<String>,
+    /// The IAM role every rotation step acts as (absent until there is one).
+    pub role_arn: Option<String>,
     /// `rate(…)` or `cron(…)`.
     pub schedule_expression: Option<String>,
     /// The AutomaticallyAfterDays rule.
@@ -188,16 +190,24 @@ fn state_of(s: coffer_engine::rotation::RotationState) -> RotationState {
     }
 }
 
-/// A secret's rotation configuration and state.
+/// A secret's rotation configuration and state, with the execution role its steps act as:
+/// the role Coffer made for the secret's built-in rotator (the engine's status names it), or
+/// the role of the registered function the rotation names.
 pub async fn get_rotation(
     engine: &Engine,
     ctx: &RequestContext,
     req: SecretIdRequest,
 ) -> AppResult<RotationView> {
     let s = engine.rotation_status(ctx, &req.secret_id).await?;
+    let role_arn = match (s.role_arn, &s.lambda_arn) {
+        (Some(role), _) => Some(role),
+        (None, Some(lambda_arn)) => function_role(engine, ctx, lambda_arn).await?,
+        (None, None) => None,
+    };
     Ok(RotationView {
         enabled: s.enabled.unwrap_or(false),
         lambda_arn: s.lambda_arn,
+        role_arn,
         schedule_expression: s.rules.schedule_expression,
         automatically_after_days: s
             .rules
@@ -210,6 +220,27 @@ pub async fn get_rotation(
         last_error: s.last_error,
         next_runs: s.next_runs.into_iter().map(rfc3339).collect(),
     })
+}
+
+/// The execution role of the registered function `lambda_arn` names; `None` for a built-in
+/// (whose role the engine's status names) or a function that is not registered.
+async fn function_role(
+    engine: &Engine,
+    ctx: &RequestContext,
+    lambda_arn: &str,
+) -> AppResult<Option<String>> {
+    let builtin = lambda_arn
+        .rsplit_once(":function:")
+        .is_some_and(|(_, name)| engine.builtin_rotators().iter().any(|b| b == name));
+    if builtin {
+        return Ok(None);
+    }
+    Ok(engine
+        .list_functions(ctx)
+        .await?
+        .into_iter()
+        .find(|f| f.function_arn == lambda_arn)
+        .and_then(|f| f.role))
 }
 
 /// RotateSecret: configures rotation and/or rotates now. The rotation itself runs in the
@@ -336,4 +367,116 @@ pub async fn list_rotators(engine: &Engine, ctx: &RequestContext) -> AppResult<V
             }),
     );
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use coffer_engine::rotation::{
+        CreateFunctionInput, RotationEvent, RotationFailure, Rotator, RotatorRegistry,
+    };
+    use coffer_engine::{InitOptions, KdfParams, Password, PrincipalKind, Source, SystemClock};
+
+    use super::*;
+    use crate::app::{CreateSecretRequest, create_secret};
+
+    /// A built-in that is never run: these tests only configure rotation.
+    struct Unused;
+
+    #[async_trait::async_trait]
+    impl Rotator for Unused {
+        async fn run_step(&self, _: &RotationEvent) -> Result<(), RotationFailure> {
+            Err(RotationFailure::new("Unused", "not run in these tests"))
+        }
+    }
+
+    async fn engine(dir: &std::path::Path) -> Engine {
+        let options = InitOptions {
+            kdf: KdfParams {
+                memory_kib: KdfParams::FLOOR_MEMORY_KIB,
+                iterations: KdfParams::FLOOR_ITERATIONS,
+                parallelism: 1,
+            },
+            ..InitOptions::default()
+        };
+        let pw = Password::from("correct horse battery staple");
+        let engine = Engine::init(&dir.join("c.db"), &pw, options, Arc::new(SystemClock))
+            .await
+            .unwrap();
+        engine.set_rotators(RotatorRegistry::new().with_builtin("test-builtin", Arc::new(Unused)));
+        engine
+    }
+
+    async fn secret_with_rotator(engine: &Engine, ctx: &RequestContext, name: &str, arn: &str) {
+        let req = CreateSecretRequest {
+            name: name.into(),
+            secret_string: Some("v".into()),
+            ..CreateSecretRequest::default()
+        };
+        create_secret(engine, ctx, req).await.unwrap();
+        let req = RotateSecretRequest {
+            secret_id: name.into(),
+            lambda_arn: Some(arn.into()),
+            schedule_expression: None,
+            automatically_after_days: Some(30),
+            duration: None,
+            rotate_immediately: false,
+        };
+        rotate_secret(engine, ctx, req).await.unwrap();
+    }
+
+    async fn role_of(engine: &Engine, ctx: &RequestContext, name: &str) -> Option<String> {
+        let req = SecretIdRequest {
+            secret_id: name.into(),
+        };
+        get_rotation(engine, ctx, req).await.unwrap().role_arn
+    }
+
+    /// The UI explains a rotation step under its execution role, so the rotation it reads
+    /// must name that role: Coffer's own for a built-in, the function's for a function.
+    #[tokio::test]
+    async fn get_rotation_names_the_role_each_step_acts_as() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path()).await;
+        let ctx = RequestContext::root(Source::Ui);
+
+        let builtin = engine.rotator_arn("us-east-1", "test-builtin");
+        secret_with_rotator(&engine, &ctx, "db", &builtin).await;
+        let made = role_of(&engine, &ctx, "db").await.expect("Coffer's role");
+        assert!(
+            made.starts_with("arn:aws:iam::123456789012:role/coffer-rotation/rotation-db-"),
+            "{made}"
+        );
+
+        let role = engine
+            .create_principal(&ctx, PrincipalKind::Role, "pg-rotator", None, Vec::new())
+            .await
+            .unwrap();
+        let function = engine
+            .create_function(
+                &ctx,
+                CreateFunctionInput {
+                    function_name: "pg".into(),
+                    command: Vec::new(),
+                    template: Some("test-builtin".into()),
+                    role: Some(role.arn.clone()),
+                    timeout_secs: None,
+                    environment: Default::default(),
+                },
+            )
+            .await
+            .unwrap();
+        secret_with_rotator(&engine, &ctx, "app", &function.function_arn).await;
+        assert_eq!(role_of(&engine, &ctx, "app").await, Some(role.arn));
+
+        let req = CreateSecretRequest {
+            name: "plain".into(),
+            secret_string: Some("v".into()),
+            ..CreateSecretRequest::default()
+        };
+        create_secret(&engine, &ctx, req).await.unwrap();
+        assert_eq!(role_of(&engine, &ctx, "plain").await, None);
+        engine.close().await;
+    }
 }

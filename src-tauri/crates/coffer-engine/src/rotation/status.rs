@@ -63,6 +63,10 @@ pub struct RotationStatus {
     pub enabled: Option<bool>,
     /// RotationLambdaARN.
     pub lambda_arn: Option<String>,
+    /// The execution role Coffer made for this secret's built-in rotator (the rotation
+    /// configuration's). `None` for a registered function, which acts under its own role
+    /// ([`super::FunctionInfo::role`]), and until a built-in's role has been made.
+    pub role_arn: Option<String>,
     /// RotationRules.
     pub rules: RotationRules,
     /// LastRotatedDate.
@@ -156,6 +160,7 @@ fn status_of(
         name: secret.name.clone(),
         enabled: config.map(|c| c.enabled),
         lambda_arn: config.and_then(|c| c.lambda_arn.clone()),
+        role_arn: config.and_then(|c| c.role_arn.clone()),
         rules,
         last_rotated_date: config.and_then(|c| c.last_rotated_at).map(from_millis),
         next_rotation_date: config.and_then(|c| c.next_rotation_at).map(from_millis),
