@@ -175,6 +175,10 @@ struct ServeArgs {
     /// After the burst, one more failed authentication is allowed every this many seconds.
     #[arg(long, default_value_t = 1)]
     auth_failure_interval_secs: u64,
+    /// Milliseconds a throttled request waits for its answer (bounds a flood's rate to
+    /// max-connections per this delay).
+    #[arg(long, default_value_t = 1000)]
+    throttle_delay_ms: u64,
 }
 
 #[derive(Args, Debug)]
@@ -1865,6 +1869,7 @@ async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
             body_read_timeout: std::time::Duration::from_secs(a.body_timeout_secs),
             auth_failure_burst: a.auth_failure_burst,
             auth_failure_interval: std::time::Duration::from_secs(a.auth_failure_interval_secs),
+            throttled_answer_delay: std::time::Duration::from_millis(a.throttle_delay_ms),
         },
         ..Default::default()
     };

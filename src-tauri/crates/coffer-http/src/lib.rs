@@ -87,6 +87,11 @@ pub struct Limits {
     pub auth_failure_burst: u32,
     /// After the burst, one more failure is allowed per this interval.
     pub auth_failure_interval: Duration,
+    /// How long a throttled request waits for its answer. Answering at once would let one
+    /// connection make tens of thousands of throttled requests a second, each cheap but
+    /// together eating the CPU that authenticated callers need; held for this long, a
+    /// flood makes at most `max_connections / throttled_answer_delay` of them a second.
+    pub throttled_answer_delay: Duration,
 }
 
 impl Default for Limits {
@@ -97,6 +102,7 @@ impl Default for Limits {
             body_read_timeout: Duration::from_secs(10),
             auth_failure_burst: 20,
             auth_failure_interval: Duration::from_secs(1),
+            throttled_answer_delay: Duration::from_secs(1),
         }
     }
 }

@@ -76,6 +76,7 @@ struct AppState {
     max_body_bytes: usize,
     body_read_timeout: Duration,
     throttle: AuthThrottle,
+    throttled_answer_delay: Duration,
 }
 
 /// A bound server, not yet serving: tests bind port 0 and read [`Server::local_addr`].
@@ -178,6 +179,7 @@ impl Server {
             agent_principal: config.agent_principal,
             max_body_bytes: config.max_body_bytes,
             body_read_timeout: config.limits.body_read_timeout,
+            throttled_answer_delay: config.limits.throttled_answer_delay,
             throttle: AuthThrottle::new(
                 config.limits.auth_failure_burst,
                 config.limits.auth_failure_interval,
@@ -468,6 +470,8 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
             .check(ip, claimed_key.as_deref(), now_ms())
             .is_err()
         {
+            // Held, not answered at once: see `Limits::throttled_answer_delay`.
+            tokio::time::sleep(state.throttled_answer_delay).await;
             return error_response(400, "ThrottlingException", "Rate exceeded", &request_id);
         }
     }
