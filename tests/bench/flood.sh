@@ -12,11 +12,13 @@
 #                     limits (the flood is throttled after its first failures);
 #   flood, no limit - the same with --auth-failure-burst 0: every bad request is verified
 #                     and audited (through group commit), for comparison.
-# Both wrks and the server share this machine's cores. It measures and reports; it does
-# not fail on the numbers.
+# FLOOD_CONNECTIONS (default 128) sets the flood's connections: a throttled request is held
+# for the server's throttle delay (1 s), so the flood's rate is about that many requests a
+# second once its burst is spent. Both wrks and the server share this machine's cores. It
+# measures and reports; it does not fail on the numbers.
 set -euo pipefail
 GOOD_ARGS=(-t1 -c32 -d10s --latency)
-FLOOD_ARGS=(-t1 -c32 -d12s --latency)
+FLOOD_ARGS=(-t1 "-c${FLOOD_CONNECTIONS:-128}" -d12s --latency)
 WRK_ARGS=("${GOOD_ARGS[@]}")
 BENCH=bench-flood
 source "$(dirname "$0")/common.sh"
