@@ -14,7 +14,7 @@ CLIPPY_DRIVER := $(shell rustup which clippy-driver 2>/dev/null || command -v cl
 export RUSTC_WORKSPACE_WRAPPER := $(CLIPPY_DRIVER)
 export CLIPPY_ARGS := -Dwarnings
 
-.PHONY: run test deps check-tools fmt fmt-check clippy layering unit ui-deps ui-build ui-check python-deps bench bench-api bench-scheduler clean
+.PHONY: run test deps check-tools fmt fmt-check clippy layering unit ui-deps ui-build ui-check python-deps bench bench-api bench-flood bench-scheduler clean
 
 ## run: build the UI and open the desktop app on the embedded store in the OS data
 ## directory (first run creates it; installs what is missing on Debian/Ubuntu).
@@ -107,6 +107,10 @@ bench-scheduler:
 ## bench-api: GetSecretValue over HTTP with wrk (10 s), Coffer against moto_server.
 bench-api: python-deps
 	PYENV=$(PYENV) CARGO=$(CARGO) bash tests/bench/api.sh
+
+## bench-flood: authenticated GetSecretValue req/s alone and under a flood of bad signatures.
+bench-flood: python-deps
+	PYENV=$(PYENV) CARGO=$(CARGO) bash tests/bench/flood.sh
 
 clean:
 	$(CARGO) clean

@@ -161,6 +161,26 @@ struct ServeArgs {
     /// may read every secret) or a user or role ARN with a narrow read-only policy.
     #[arg(long, value_name = "root|ARN")]
     agent_principal: Option<String>,
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
+    /// Seconds a client may take to send its request headers.
+    #[arg(long, default_value_t = 30)]
+    header_timeout_secs: u64,
+    /// Seconds a client may take to send a request body.
+    #[arg(long, default_value_t = 10)]
+    body_timeout_secs: u64,
+    /// Failed authentications a client address or access key id may have in a burst before
+    /// it is answered ThrottlingException; 0 turns throttling off.
+    #[arg(long, default_value_t = 20)]
+    auth_failure_burst: u32,
+    /// After the burst, one more failed authentication is allowed every this many seconds.
+    #[arg(long, default_value_t = 1)]
+    auth_failure_interval_secs: u64,
+    /// Milliseconds a throttled request waits for its answer (bounds a flood's rate to
+    /// max-connections per this delay).
+    #[arg(long, default_value_t = 1000)]
+    throttle_delay_ms: u64,
 }
 
 #[derive(Args, Debug)]
@@ -1851,6 +1871,14 @@ async fn serve(engine: &Engine, a: ServeArgs) -> Result<ExitCode, Failure> {
         agent_token,
         agent_principal,
         tls,
+        limits: coffer_http::Limits {
+            max_connections: a.max_connections,
+            header_read_timeout: std::time::Duration::from_secs(a.header_timeout_secs),
+            body_read_timeout: std::time::Duration::from_secs(a.body_timeout_secs),
+            auth_failure_burst: a.auth_failure_burst,
+            auth_failure_interval: std::time::Duration::from_secs(a.auth_failure_interval_secs),
+            throttled_answer_delay: std::time::Duration::from_millis(a.throttle_delay_ms),
+        },
         ..Default::default()
     };
     let server = coffer_http::Server::bind(engine.clone(), config)

@@ -480,7 +480,9 @@ impl Engine {
     }
 
     /// Appends a denied, failed event outside any operation; `principal` overrides the
-    /// one in `ctx`.
+    /// one in `ctx`. The event goes through group commit (see `group_commit`): a flood of
+    /// refused requests shares commits instead of each taking the writer lock and an fsync,
+    /// and each caller still returns only once its event is durable.
     async fn audit_refusal(
         &self,
         ctx: &RequestContext,
@@ -496,12 +498,8 @@ impl Engine {
         draft.principal = principal.map(str::to_owned);
         draft.outcome = Some(("error".into(), Some(error_code.to_owned())));
         let now = self.inner.clock.now().timestamp_millis();
-        let mut tx = self.inner.store.begin_write().await?;
-        let head = self.cached_audit_head();
-        let head = append(tx.conn(), &keys, ctx, now, draft, head).await?;
-        tx.commit().await?;
-        self.set_cached_audit_head(Some(head));
-        Ok(())
+        self.commit_read_events(ctx, now, keys, vec![draft], Vec::new())
+            .await
     }
 
     /// Walks the whole chain and reports the first event that does not verify: an edited,

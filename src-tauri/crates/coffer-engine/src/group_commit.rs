@@ -12,10 +12,17 @@
 //!
 //! The committer holds the engine weakly and ends when the engine is dropped; if it is not
 //! running (first use, or its runtime ended), the next read starts it on the current one.
+//!
+//! Requests refused before any operation ran (failed authentication, a malformed request
+//! of a known caller) take the same path: an unauthenticated flood then costs one commit
+//! per batch, not one fsync'd transaction per request under the writer lock.
+//!
+//! The committer publishes [`GroupCommitStats`] so tests and benchmarks can await what it
+//! has queued and committed instead of sleeping.
 
 use std::sync::{Arc, Mutex, Weak};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::audit::{self, EventDraft};
 use crate::error::{Error, ErrorCode, Result};
@@ -45,10 +52,30 @@ struct Pending {
     done: oneshot::Sender<std::result::Result<(), (ErrorCode, String)>>,
 }
 
+/// What the committer has done since the engine opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCommitStats {
+    /// Requests handed to the committer (each with its events).
+    pub queued: u64,
+    /// Batches written (each one commit, one fsync), successful or not.
+    pub batches: u64,
+    /// Audit events in those batches.
+    pub events: u64,
+}
+
 /// The way to the committer task.
-#[derive(Default)]
 pub(crate) struct GroupCommit {
     queue: Mutex<Option<mpsc::UnboundedSender<Pending>>>,
+    stats: watch::Sender<GroupCommitStats>,
+}
+
+impl Default for GroupCommit {
+    fn default() -> Self {
+        GroupCommit {
+            queue: Mutex::new(None),
+            stats: watch::Sender::new(GroupCommitStats::default()),
+        }
+    }
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -71,6 +98,11 @@ async fn committer(engine: Weak<Inner>, mut queue: mpsc::UnboundedReceiver<Pendi
             .write_batch(guard, &batch)
             .await
             .map_err(|e| (e.code(), e.message().to_owned()));
+        let events = batch.iter().map(|p| p.drafts.len() as u64).sum::<u64>();
+        engine.inner.group_commit.stats.send_modify(|s| {
+            s.batches += 1;
+            s.events += events;
+        });
         for p in batch {
             let _ = p.done.send(outcome.clone());
         }
@@ -93,6 +125,12 @@ async fn gather(queue: &mut mpsc::UnboundedReceiver<Pending>, batch: &mut Vec<Pe
 }
 
 impl Engine {
+    /// The committer's counters, as a channel that changes whenever they do: tests and
+    /// benchmarks await a count (`wait_for`) rather than sleep and look.
+    pub fn group_commit_stats(&self) -> watch::Receiver<GroupCommitStats> {
+        self.inner.group_commit.stats.subscribe()
+    }
+
     /// Runs a deferred write now (inside a write operation) or keeps it for the read's
     /// audit commit.
     pub(crate) async fn defer_or_write(
@@ -140,12 +178,9 @@ impl Engine {
             done,
         };
         {
-            let mut queue = self
-                .inner
-                .group_commit
-                .queue
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let group_commit = &self.inner.group_commit;
+            group_commit.stats.send_modify(|s| s.queued += 1);
+            let mut queue = group_commit.queue.lock().unwrap_or_else(|p| p.into_inner());
             let sent = match queue.as_ref() {
                 Some(sender) => match sender.send(pending) {
                     Ok(()) => None,

@@ -37,6 +37,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use coffer_crypto::{KdfParams, Password, SecretBytes, password};
 pub use context::{AsOf, Principal, RequestContext, Source};
 pub use error::{Error, ErrorCode, Result};
+pub use group_commit::GroupCommitStats;
 pub use iam::{
     AccessKeyInfo, Credential, ManagedPolicyInfo, NewAccessKey, PrincipalInfo, PrincipalKind,
 };

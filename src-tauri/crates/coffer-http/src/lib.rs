@@ -16,6 +16,8 @@
 //! capped before they are hashed, and every error — including 404, 405 and 413 — is an AWS
 //! JSON error, never an HTML page. Plain HTTP is refused off loopback: there TLS is
 //! mandatory (rustls, a self-signed certificate generated at first use, see [`tls`]).
+//! [`Limits`] keep clients that never authenticate from exhausting the server: a cap on
+//! connections, header and body timeouts, and throttled failed authentication.
 //!
 //! Boundaries: this crate is the only one that knows axum and hyper. It holds no state of
 //! its own besides the configuration; the engine is the authority on keys (read on every
@@ -25,6 +27,7 @@ pub mod agent;
 pub mod sigv4;
 
 mod server;
+mod throttle;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -63,6 +66,45 @@ pub struct ServerConfig {
     pub tls: Option<TlsConfig>,
     /// Largest accepted request body; larger requests get HTTP 413.
     pub max_body_bytes: usize,
+    /// Connection, timeout and failed-authentication limits.
+    pub limits: Limits,
+}
+
+/// What a client may cost the server before it has authenticated.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Connections served at once. A connection beyond it is answered 503
+    /// (`ServiceUnavailable`, which SDKs retry) and closed at once.
+    pub max_connections: usize,
+    /// How long a client may take to send its request headers (slowloris guard).
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request body once its headers are in; a slower
+    /// body is answered 408 (`RequestTimeout`) and the connection closed.
+    pub body_read_timeout: Duration,
+    /// Failed authentications a client address or an access key id may have in a burst
+    /// before further requests are answered `ThrottlingException` without being verified
+    /// or audited. 0 turns throttling off.
+    pub auth_failure_burst: u32,
+    /// After the burst, one more failure is allowed per this interval.
+    pub auth_failure_interval: Duration,
+    /// How long a throttled request waits for its answer. Answering at once would let one
+    /// connection make tens of thousands of throttled requests a second, each cheap but
+    /// together eating the CPU that authenticated callers need; held for this long, a
+    /// flood makes at most `max_connections / throttled_answer_delay` of them a second.
+    pub throttled_answer_delay: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 512,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(10),
+            auth_failure_burst: 20,
+            auth_failure_interval: Duration::from_secs(1),
+            throttled_answer_delay: Duration::from_secs(1),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -75,6 +117,7 @@ impl Default for ServerConfig {
             agent_principal: None,
             tls: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            limits: Limits::default(),
         }
     }
 }

@@ -4,6 +4,13 @@
 //! and TLS alike, each connection knows its peer address and whether it is encrypted, slow
 //! TLS handshakes never hold up `accept`, and shutdown is graceful: the listener closes at
 //! once and in-flight requests finish (up to [`DRAIN_TIMEOUT`]).
+//!
+//! Unauthenticated clients cannot exhaust it ([`crate::Limits`]): connections beyond the cap
+//! are answered 503 and closed at once (no task, no buffer), headers and bodies must arrive
+//! within their timeouts, and failed authentications are throttled per source and per key
+//! id ([`crate::throttle`]) before a body is read or a signature computed.
+
+mod agent_routes;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -24,27 +31,22 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
-use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
 use crate::sigv4::{self, SigV4Error};
-use crate::{ServeError, ServerConfig, tls};
+use crate::throttle::AuthThrottle;
+use crate::{Limits, ServeError, ServerConfig, tls};
 
 /// How long shutdown waits for in-flight requests before dropping their connections.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How long a client may take to send its request headers (slowloris guard).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The JSON 1.1 content type, for requests and responses.
 const AMZ_JSON: &str = "application/x-amz-json-1.1";
-
-/// The agent protocol's token headers (the agent accepts either).
-const AGENT_TOKEN_HEADERS: [&str; 2] = ["x-aws-parameters-secrets-token", "x-vault-token"];
 
 /// Per-connection facts, attached to every request on the connection.
 #[derive(Debug, Clone, Copy)]
@@ -72,6 +74,9 @@ struct AppState {
     agent_token: Option<SecretBytes>,
     agent_principal: Option<String>,
     max_body_bytes: usize,
+    body_read_timeout: Duration,
+    throttle: AuthThrottle,
+    throttled_answer_delay: Duration,
 }
 
 /// A bound server, not yet serving: tests bind port 0 and read [`Server::local_addr`].
@@ -80,6 +85,7 @@ pub struct Server {
     local_addr: SocketAddr,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Server {
@@ -107,7 +113,8 @@ impl Server {
     ///
     /// # Errors
     /// [`ServeError::PlaintextOffLoopback`] for plain HTTP off loopback;
-    /// [`ServeError::Config`] for a skew window outside 1 s ..= 15 min;
+    /// [`ServeError::Config`] for a skew window outside 1 s ..= 15 min, or a zero
+    /// connection cap or timeout;
     /// [`ServeError::Tls`] and [`ServeError::Bind`] when the certificate or the address fail.
     pub async fn bind(engine: Engine, config: ServerConfig) -> Result<Server, ServeError> {
         if config.tls.is_none() && !config.listen.ip().is_loopback() {
@@ -126,6 +133,15 @@ impl Server {
         {
             return Err(ServeError::Config(
                 "the agent token must be at least 16 bytes".into(),
+            ));
+        }
+        let limits = &config.limits;
+        if limits.max_connections == 0
+            || limits.header_read_timeout.is_zero()
+            || limits.body_read_timeout.is_zero()
+        {
+            return Err(ServeError::Config(
+                "the connection cap and the header and body timeouts must be above zero".into(),
             ));
         }
         let mut allowed_hosts: Vec<String> = config
@@ -162,12 +178,19 @@ impl Server {
             agent_token: config.agent_token,
             agent_principal: config.agent_principal,
             max_body_bytes: config.max_body_bytes,
+            body_read_timeout: config.limits.body_read_timeout,
+            throttled_answer_delay: config.limits.throttled_answer_delay,
+            throttle: AuthThrottle::new(
+                config.limits.auth_failure_burst,
+                config.limits.auth_failure_interval,
+            ),
         });
         Ok(Server {
             listener,
             local_addr,
             acceptor,
             app: router(state),
+            limits: config.limits,
         })
     }
 
@@ -188,11 +211,16 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let graceful = GracefulShutdown::new();
+        let slots = Arc::new(Semaphore::new(self.limits.max_connections));
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
                     Ok((stream, peer)) => {
+                        let Ok(slot) = slots.clone().try_acquire_owned() else {
+                            refuse_connection(&stream, self.acceptor.is_some());
+                            continue;
+                        };
                         let conn = Conn { peer, tls: self.acceptor.is_some() };
                         tokio::spawn(serve_connection(
                             stream,
@@ -200,6 +228,8 @@ impl Server {
                             self.acceptor.clone(),
                             self.app.clone(),
                             graceful.watcher(),
+                            self.limits.header_read_timeout,
+                            slot,
                         ));
                     }
                     // Out of descriptors or a connection reset before accept: back off a
@@ -215,12 +245,35 @@ impl Server {
     }
 }
 
+/// Answers a connection beyond [`Limits::max_connections`] and closes it: a plain client
+/// reads a 503 its SDK retries (written without blocking: a fresh socket's send buffer is
+/// empty); a TLS client sees the connection close. No task and no buffer are spent on it.
+fn refuse_connection(stream: &tokio::net::TcpStream, tls: bool) {
+    if tls {
+        return;
+    }
+    let body = serde_json::json!({
+        "__type": "ServiceUnavailable",
+        "Message": "The server is serving its maximum number of connections; retry shortly.",
+    })
+    .to_string();
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {AMZ_JSON}\r\nx-amzn-errortype: ServiceUnavailable\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.try_write(response.as_bytes());
+}
+
+/// Serves one connection; `_slot` is its place under the connection cap, given back when
+/// the connection ends.
 async fn serve_connection(
     stream: tokio::net::TcpStream,
     conn: Conn,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     watcher: Watcher,
+    header_read_timeout: Duration,
+    _slot: OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
     let service = TowerToHyperService::new(app.map_request(move |mut req: Request<Incoming>| {
@@ -230,7 +283,7 @@ async fn serve_connection(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(header_read_timeout);
     match acceptor {
         None => {
             let _ = watcher
@@ -253,9 +306,9 @@ async fn serve_connection(
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", any(aws_json))
-        .route("/ping", get(ping))
-        .route("/secretsmanager/get", any(agent_query))
-        .route("/v1/{*secret_id}", any(agent_path))
+        .route("/ping", get(agent_routes::ping))
+        .route("/secretsmanager/get", any(agent_routes::agent_query))
+        .route("/v1/{*secret_id}", any(agent_routes::agent_path))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -293,16 +346,6 @@ fn sigv4_error_response(e: &SigV4Error, request_id: &str) -> Response {
 
 fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-/// A plain-text reply, the way the Secrets Manager Agent reports its own errors.
-fn agent_text(status: StatusCode, text: &'static str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text,
-    )
-        .into_response()
 }
 
 async fn not_found(req: Request) -> Response {
@@ -404,7 +447,8 @@ fn host_of_ip(ip: IpAddr) -> String {
 
 // ------------------------------------------------------------------ AWS JSON 1.1
 
-/// `POST /`: body cap → SigV4 → target → `coffer_api::secretsmanager::call`.
+/// `POST /`: throttle → body cap and timeout → SigV4 → target →
+/// `coffer_api::secretsmanager::call`.
 async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let request_id = new_request_id();
     if req.method() != Method::POST {
@@ -416,10 +460,27 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
         );
     }
     let conn = req.extensions().get::<Conn>().copied();
+    let source = conn.map(|c| c.peer.ip());
+    // The key id as claimed, unverified: what failures are charged to and checked against.
+    let claimed_key = sigv4::claimed_access_key_id(req.headers()).map(|k| truncate(k, 128));
+    let now_ms = || state.engine.now().timestamp_millis();
+    if let Some(ip) = source {
+        if state
+            .throttle
+            .check(ip, claimed_key.as_deref(), now_ms())
+            .is_err()
+        {
+            // Held, not answered at once: see `Limits::throttled_answer_delay`.
+            tokio::time::sleep(state.throttled_answer_delay).await;
+            return error_response(400, "ThrottlingException", "Rate exceeded", &request_id);
+        }
+    }
     let (parts, body) = req.into_parts();
-    let body = match read_body(body, &parts.headers, state.max_body_bytes).await {
-        Ok(b) => b,
-        Err(e) => return api_error_response(&e, &request_id),
+    let read = read_body(body, &parts.headers, state.max_body_bytes);
+    let body = match tokio::time::timeout(state.body_read_timeout, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return api_error_response(&e, &request_id),
+        Err(_) => return body_timeout_response(state.body_read_timeout, &request_id),
     };
     let view = sigv4::Request {
         method: parts.method.as_str(),
@@ -431,31 +492,14 @@ async fn aws_json(State(state): State<Arc<AppState>>, req: Request) -> Response 
     let principal = match authenticate(&state, &view).await {
         Ok(p) => p,
         Err(Failure::SigV4(e)) => {
-            // Failed authentication is audited too, with what the caller claimed.
-            let mut ctx = RequestContext::root(Source::Api);
-            ctx.request_id = request_id.clone();
-            ctx.client_addr = conn.as_ref().map(Conn::client_addr);
-            ctx.access_key_id = sigv4::parse(&view, "secretsmanager")
-                .ok()
-                .map(|a| truncate(a.access_key_id(), 128).to_owned());
-            let target = parts
-                .headers
-                .get("x-amz-target")
-                .and_then(|t| t.to_str().ok())
-                .unwrap_or("");
-            let reason = format!("authentication failed for {}", truncate(target, 100));
-            if let Err(audit) = state
-                .engine
-                .audit_authentication_failure(&ctx, "Authenticate", e.code(), &reason)
-                .await
-            {
-                // Fail closed: an unauditable request is not answered as if it were fine.
-                return api_error_response(&audit.into(), &request_id);
+            if let Some(ip) = source {
+                state.throttle.failed(ip, claimed_key.as_deref(), now_ms());
             }
-            return sigv4_error_response(&e, &request_id);
+            return refuse_unauthenticated(&state, conn, &view, &e, &request_id).await;
         }
         Err(Failure::Api(e)) => return api_error_response(&e, &request_id),
     };
+    state.throttle.succeeded(&principal.access_key_id);
     // IAM's "last used" (written at most once a minute per key).
     let _ = state
         .engine
@@ -550,6 +594,52 @@ async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Vec<u8
     }
 }
 
+/// Audits a failed authentication, with what the caller claimed, and answers it. The
+/// event is durable before the answer (fail closed: an unauditable request is not answered
+/// as if it were fine).
+async fn refuse_unauthenticated(
+    state: &AppState,
+    conn: Option<Conn>,
+    view: &sigv4::Request<'_>,
+    e: &SigV4Error,
+    request_id: &str,
+) -> Response {
+    let mut ctx = RequestContext::root(Source::Api);
+    ctx.request_id = request_id.to_owned();
+    ctx.client_addr = conn.as_ref().map(Conn::client_addr);
+    ctx.access_key_id = sigv4::parse(view, "secretsmanager")
+        .ok()
+        .map(|a| truncate(a.access_key_id(), 128).to_owned());
+    let target = view
+        .headers
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .unwrap_or("");
+    let reason = format!("authentication failed for {}", truncate(target, 100));
+    match state
+        .engine
+        .audit_authentication_failure(&ctx, "Authenticate", e.code(), &reason)
+        .await
+    {
+        Ok(()) => sigv4_error_response(e, request_id),
+        Err(audit) => api_error_response(&audit.into(), request_id),
+    }
+}
+
+/// The answer to a body that did not arrive within `timeout` (a slowloris client): the
+/// connection is closed, since the rest of the body may still be on its way.
+fn body_timeout_response(timeout: Duration, request_id: &str) -> Response {
+    let mut resp = error_response(
+        408,
+        "RequestTimeout",
+        &format!("The request body was not received within {timeout:?}."),
+        request_id,
+    );
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
 /// Who signed a request.
 struct Authenticated {
     arn: String,
@@ -604,141 +694,6 @@ async fn authenticate(
     })
 }
 
-// ------------------------------------------------------------------ the agent protocol
-
-/// `GET /ping`: the agent's health check (no token, as in the agent).
-async fn ping() -> Response {
-    agent_text(StatusCode::OK, "healthy")
-}
-
-/// `GET /secretsmanager/get?secretId=…&versionId=…&versionStage=…`.
-async fn agent_query(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    if let Some(refusal) = agent_refusal(&state, &req) {
-        return refusal;
-    }
-    let query = match AgentQuery::parse(req.uri().query().unwrap_or(""), true) {
-        Ok(q) => q,
-        Err(text) => return (StatusCode::BAD_REQUEST, text).into_response(),
-    };
-    agent_fetch(&state, req.extensions().get::<Conn>().copied(), query).await
-}
-
-/// `GET /v1/<secretId>?versionId=…&versionStage=…` (the agent's path style).
-async fn agent_path(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    if let Some(refusal) = agent_refusal(&state, &req) {
-        return refusal;
-    }
-    let raw = req.uri().path().strip_prefix("/v1/").unwrap_or("");
-    let Ok(secret_id) = String::from_utf8(sigv4::percent_decode(raw)) else {
-        return (StatusCode::BAD_REQUEST, "invalid secret ID").into_response();
-    };
-    if secret_id.is_empty() {
-        return (StatusCode::BAD_REQUEST, "missing secret ID").into_response();
-    }
-    let mut query = match AgentQuery::parse(req.uri().query().unwrap_or(""), false) {
-        Ok(q) => q,
-        Err(text) => return (StatusCode::BAD_REQUEST, text).into_response(),
-    };
-    query.secret_id = secret_id;
-    agent_fetch(&state, req.extensions().get::<Conn>().copied(), query).await
-}
-
-/// The agent's own checks, in its order: enabled, not forwarded, token, method. `Some` is
-/// the refusal to send.
-fn agent_refusal(state: &AppState, req: &Request) -> Option<Response> {
-    let Some(token) = &state.agent_token else {
-        return Some(error_response(
-            404,
-            "UnknownOperationException",
-            "The Secrets Manager Agent protocol is not enabled on this server.",
-            &new_request_id(),
-        ));
-    };
-    if req.headers().contains_key("x-forwarded-for") {
-        return Some(agent_text(StatusCode::BAD_REQUEST, "Forwarded"));
-    }
-    let presented = AGENT_TOKEN_HEADERS
-        .iter()
-        .filter_map(|h| req.headers().get(*h))
-        .any(|v| bool::from(v.as_bytes().ct_eq(token.expose())));
-    if !presented {
-        return Some(agent_text(StatusCode::FORBIDDEN, "Bad Token"));
-    }
-    if req.method() != Method::GET {
-        return Some(agent_text(StatusCode::METHOD_NOT_ALLOWED, "Not allowed"));
-    }
-    None
-}
-
-/// The agent's query parameters.
-#[derive(Debug, Default)]
-struct AgentQuery {
-    secret_id: String,
-    version_id: Option<String>,
-    version_stage: Option<String>,
-}
-
-impl AgentQuery {
-    /// Parses a form-encoded query; `with_secret_id` for `/secretsmanager/get`. Errors are
-    /// the agent's texts.
-    fn parse(query: &str, with_secret_id: bool) -> Result<AgentQuery, String> {
-        let mut q = AgentQuery::default();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| {
-                String::from_utf8(sigv4::percent_decode(&s.replace('+', " ")))
-                    .map_err(|_| "invalid query encoding".to_owned())
-            };
-            let (k, v) = (decode(k)?, decode(v)?);
-            match k.as_str() {
-                "secretId" if with_secret_id => q.secret_id = v,
-                "versionId" => q.version_id = Some(v),
-                "versionStage" => q.version_stage = Some(v),
-                // No cache here, so every read is already fresh.
-                "refreshNow" => {
-                    if !matches!(
-                        v.to_ascii_lowercase().as_str(),
-                        "true" | "1" | "false" | "0"
-                    ) {
-                        return Err("invalid refreshNow value".into());
-                    }
-                }
-                other => return Err(format!("unknown parameter: {}", truncate(other, 64))),
-            }
-        }
-        if with_secret_id && q.secret_id.is_empty() {
-            return Err("missing parameter secretId".into());
-        }
-        Ok(q)
-    }
-}
-
-/// Answers GetSecretValue's JSON as the agent does, as the configured agent principal.
-async fn agent_fetch(state: &AppState, conn: Option<Conn>, query: AgentQuery) -> Response {
-    let request_id = new_request_id();
-    let mut ctx = match &state.agent_principal {
-        Some(arn) => RequestContext::principal(Source::Api, arn.clone()),
-        None => RequestContext::root(Source::Api),
-    };
-    ctx.client_addr = conn.as_ref().map(Conn::client_addr);
-    ctx.request_id = request_id.clone();
-    ctx.secure_transport = conn.is_some_and(|c| c.tls);
-    let mut body = serde_json::json!({ "SecretId": query.secret_id });
-    if let Some(v) = query.version_id {
-        body["VersionId"] = v.into();
-    }
-    if let Some(v) = query.version_stage {
-        body["VersionStage"] = v.into();
-    }
-    let body = body.to_string();
-    match coffer_api::secretsmanager::call(&state.engine, &ctx, "GetSecretValue", body.as_bytes())
-        .await
-    {
-        Ok(value) => json_ok(&value, "application/json", &request_id),
-        Err(e) => api_error_response(&e, &request_id),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,28 +744,5 @@ mod tests {
         assert_eq!(addr("127.0.0.1:5000"), "127.0.0.1");
         assert_eq!(addr("[::1]:5000"), "::1");
         assert_eq!(addr("[2001:db8::1]:5000"), "2001:db8::1");
-    }
-
-    #[test]
-    fn agent_query_parsing_matches_the_agent() {
-        let q = AgentQuery::parse("secretId=db%2Fprod&versionStage=AWSPREVIOUS", true).unwrap();
-        assert_eq!(q.secret_id, "db/prod");
-        assert_eq!(q.version_stage.as_deref(), Some("AWSPREVIOUS"));
-        assert_eq!(
-            AgentQuery::parse("versionId=x", true).unwrap_err(),
-            "missing parameter secretId"
-        );
-        assert_eq!(
-            AgentQuery::parse("secretId=a&abc=1", true).unwrap_err(),
-            "unknown parameter: abc"
-        );
-        assert_eq!(
-            AgentQuery::parse("secretId=a&refreshNow=123", true).unwrap_err(),
-            "invalid refreshNow value"
-        );
-        assert_eq!(
-            AgentQuery::parse("secretId=a", false).unwrap_err(),
-            "unknown parameter: secretId"
-        );
     }
 }

@@ -116,6 +116,23 @@ pub struct Authorization {
     amz_time: String,
 }
 
+/// The access key id an `Authorization` header claims, read as [`parse`] reads it but with
+/// nothing else checked: for throttling failed authentication before any work is done.
+/// `None` without a `Credential` parameter or with an empty key id.
+pub fn claimed_access_key_id(headers: &HeaderMap) -> Option<&str> {
+    let header = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (_, params) = header.trim().split_once(' ')?;
+    params
+        .split(',')
+        .filter_map(|part| part.split_once('='))
+        .find(|(name, _)| name.trim() == "Credential")?
+        .1
+        .trim()
+        .split('/')
+        .next()
+        .filter(|k| !k.is_empty())
+}
+
 /// Parses and checks an `Authorization` header for `service` (`secretsmanager` on the wire).
 ///
 /// # Errors

@@ -8,5 +8,6 @@ mod agent;
 mod api;
 mod audit;
 mod conditions;
+mod flood;
 mod guards;
 mod lifecycle;

@@ -170,6 +170,24 @@ impl Fixture {
         exchange(tcp, req).await
     }
 
+    /// Opens a plain connection.
+    pub async fn connect(&self) -> tokio::net::TcpStream {
+        tokio::net::TcpStream::connect(self.addr).await.unwrap()
+    }
+
+    /// Opens a plain connection from `source` (any 127.x.y.z address is the loopback
+    /// interface's, so tests can be clients at several addresses).
+    pub async fn connect_from(&self, source: &str) -> tokio::net::TcpStream {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+        socket.connect(self.addr).await.unwrap()
+    }
+
+    /// Sends `req` over a new plain connection from `source`.
+    pub async fn send_from(&self, source: &str, req: Request<Vec<u8>>) -> Reply {
+        exchange(self.connect_from(source).await, req).await
+    }
+
     /// Signals shutdown without waiting.
     pub fn begin_stop(&mut self) {
         if let Some(stop) = self.stop.take() {
