@@ -115,6 +115,15 @@ async fn rotation_events(t: &TestStore) -> String {
     lines.join("\n")
 }
 
+/// Wakes the scheduler and waits for a whole pass that began after the wake-up: whatever
+/// was due now has run (no guessing how long a pass takes).
+async fn settle(t: &TestStore) -> coffer_engine::rotation::SchedulerPasses {
+    t.engine
+        .scheduler_pass_after_wake()
+        .await
+        .expect("the scheduler is running")
+}
+
 /// Waits (real time, up to 60 s: every rotation is several fsynced transactions, and a
 /// loaded machine is slow) until `cond` holds; on timeout the panic lists the rotation
 /// events, so a stuck job shows why.
@@ -149,7 +158,8 @@ async fn a_long_sleep_runs_the_missed_rotation_once() {
         count(&t, "RotationSucceeded").await == 1
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Another whole pass after the catch-up: the missed windows do not run again.
+    settle(&t).await;
     assert_eq!(
         count(&t, "RotationSucceeded").await,
         1,
@@ -209,8 +219,7 @@ async fn failures_back_off_from_10_seconds_doubling_to_5_minutes() {
         );
         // Not a moment early: just before the retry is due nothing runs.
         t.clock.advance(chrono::Duration::milliseconds(wait - 1));
-        t.engine.wake_scheduler();
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        settle(&t).await;
         assert_eq!(flaky.calls.load(Ordering::SeqCst), attempt, "retried early");
         t.clock.advance(chrono::Duration::milliseconds(1));
         t.engine.wake_scheduler();
@@ -254,24 +263,27 @@ async fn the_scheduler_sleeps_until_something_is_due() {
         count(&t, "TestRotationSucceeded").await == 10
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // With nothing due for 30 days, the pass after the tests plans its longest nap (five
+    // minutes): it sleeps, it does not poll.
+    let mut passes = t.engine.scheduler_passes();
+    let planned = *passes
+        .wait_for(|p| p.completed >= 1 && p.completed == p.started)
+        .await
+        .unwrap();
+    assert_eq!(planned.nap, Duration::from_secs(300), "{planned:?}");
     let settled = t.engine.scheduler_wakeups();
     assert!(
         (1..=3).contains(&settled),
         "woke {settled} times while planning and testing"
     );
-    // A second of real time with nothing due: no wake-up at all.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(
-        t.engine.scheduler_wakeups(),
-        settled,
-        "the scheduler polled"
-    );
     assert_eq!(count(&t, "RotationStarted").await, 0);
-    // A wake-up with nothing due is one pass, not a loop.
-    t.engine.wake_scheduler();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(t.engine.scheduler_wakeups(), settled + 1);
+    // A wake-up with nothing due is one pass, not a loop, and plans the same nap. (The
+    // first wake-up also absorbs one the configuring may have left pending.)
+    settle(&t).await;
+    let before = t.engine.scheduler_wakeups();
+    let pass = settle(&t).await;
+    assert_eq!(pass.nap, Duration::from_secs(300));
+    assert_eq!(t.engine.scheduler_wakeups(), before + 1);
     // When the windows come, every secret rotates once.
     t.clock.advance(chrono::Duration::days(30));
     t.engine.wake_scheduler();
@@ -291,8 +303,7 @@ async fn while_sealed_due_rotations_wait_and_show_as_waiting() {
     let scheduler = Scheduler::start(t.engine.clone());
     t.engine.seal();
     t.clock.advance(chrono::Duration::days(2));
-    t.engine.wake_scheduler();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settle(&t).await;
     let status = t.engine.rotation_status(&root(), "db").await.unwrap();
     assert_eq!(status.state, RotationState::Waiting);
     t.engine.unseal(&Password::from(PASSWORD)).await.unwrap();
@@ -314,13 +325,14 @@ async fn dropping_the_handle_stops_the_scheduler() {
     secret(&t, "db").await;
     schedule(&t, "db", GENERATED, "rate(1 day)", false).await;
     let scheduler = Scheduler::start(t.engine.clone());
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut passes = t.engine.scheduler_passes();
+    passes.wait_for(|p| p.completed >= 1).await.unwrap();
     drop(scheduler);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The task is gone once its future is dropped: nothing can wake it any more.
+    passes.wait_for(|p| !p.running).await.unwrap();
     let before = t.engine.scheduler_wakeups();
     t.clock.advance(chrono::Duration::days(2));
-    t.engine.wake_scheduler();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(t.engine.scheduler_pass_after_wake().await.is_none());
     assert_eq!(t.engine.scheduler_wakeups(), before);
     assert_eq!(count(&t, "RotationStarted").await, 0);
 }

@@ -29,7 +29,7 @@ pub use rotator::{
     RotationStep, Rotator, RotatorRegistry,
 };
 pub use schedule::{RotationRules, Schedule};
-pub use scheduler::{Scheduler, SchedulerHandle};
+pub use scheduler::{Scheduler, SchedulerHandle, SchedulerPasses};
 pub use status::{HISTORY_ACTIONS, RotationDescription, RotationState, RotationStatus};
 
 use std::sync::atomic::AtomicU64;
@@ -48,6 +48,8 @@ pub(crate) struct RotationRuntime {
     pub(crate) instance: String,
     /// How many times the scheduler woke up (tests prove it does not busy-loop).
     pub(crate) wakeups: AtomicU64,
+    /// The scheduler's passes, published as they start and end (see [`SchedulerPasses`]).
+    pub(crate) passes: tokio::sync::watch::Sender<SchedulerPasses>,
 }
 
 impl Default for RotationRuntime {
@@ -58,6 +60,7 @@ impl Default for RotationRuntime {
             wake: Arc::new(Notify::new()),
             instance: uuid::Uuid::new_v4().to_string(),
             wakeups: AtomicU64::new(0),
+            passes: tokio::sync::watch::Sender::new(SchedulerPasses::default()),
         }
     }
 }

@@ -34,6 +34,34 @@ const BATCH: i64 = 100;
 #[derive(Debug)]
 pub struct Scheduler;
 
+/// What the scheduler has done, published on every pass so callers (tests, status views)
+/// await a pass instead of guessing how long one takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SchedulerPasses {
+    /// Passes begun.
+    pub started: u64,
+    /// Passes finished (a pass that was begun and then stopped does not count).
+    pub completed: u64,
+    /// How long the last finished pass decided to sleep (until the next due time, at most
+    /// the longest nap).
+    pub nap: Duration,
+    /// Whether a scheduler task is running.
+    pub running: bool,
+}
+
+/// Marks the scheduler stopped when its task ends, however it ends (shutdown or abort).
+struct Running(Engine);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0
+            .inner
+            .rotation
+            .passes
+            .send_modify(|p| p.running = false);
+    }
+}
+
 /// The running scheduler. Dropping it stops the task (without waiting for it).
 #[derive(Debug)]
 pub struct SchedulerHandle {
@@ -45,7 +73,10 @@ impl Scheduler {
     /// Spawns the scheduler on the current tokio runtime.
     pub fn start(engine: Engine) -> SchedulerHandle {
         let (stop, mut stopped) = watch::channel(false);
+        let passes = engine.inner.rotation.passes.clone();
+        passes.send_modify(|p| p.running = true);
         let task = tokio::spawn(async move {
+            let _running = Running(engine.clone());
             let wake = Arc::clone(&engine.inner.rotation.wake);
             loop {
                 if *stopped.borrow() {
@@ -56,6 +87,7 @@ impl Scheduler {
                     .rotation
                     .wakeups
                     .fetch_add(1, Ordering::Relaxed);
+                passes.send_modify(|p| p.started += 1);
                 let nap = if engine.is_sealed() {
                     MAX_NAP
                 } else {
@@ -64,6 +96,10 @@ impl Scheduler {
                         Err(_) => ERROR_NAP,
                     }
                 };
+                passes.send_modify(|p| {
+                    p.completed = p.started;
+                    p.nap = nap;
+                });
                 tokio::select! {
                     _ = wake.notified() => {}
                     _ = tokio::time::sleep(nap) => {}
@@ -104,6 +140,26 @@ impl Engine {
     /// busy-loop while nothing is due).
     pub fn scheduler_wakeups(&self) -> u64 {
         self.inner.rotation.wakeups.load(Ordering::Relaxed)
+    }
+
+    /// Follows the scheduler's passes ([`SchedulerPasses`]).
+    pub fn scheduler_passes(&self) -> watch::Receiver<SchedulerPasses> {
+        self.inner.rotation.passes.subscribe()
+    }
+
+    /// Wakes the scheduler and waits until a pass that began after the wake-up has
+    /// finished, so everything due at this moment has been started or run. `None` when no
+    /// scheduler runs (or it stopped meanwhile).
+    pub async fn scheduler_pass_after_wake(&self) -> Option<SchedulerPasses> {
+        let mut passes = self.scheduler_passes();
+        let begun = passes.borrow_and_update().started;
+        self.wake_scheduler();
+        passes
+            .wait_for(|p| !p.running || p.completed > begun)
+            .await
+            .ok()
+            .map(|p| *p)
+            .filter(|p| p.running)
     }
 
     /// One scheduler pass: starts every due scheduled rotation, runs every due job, and
