@@ -12,7 +12,7 @@ use hyper::body::Bytes;
 use sqlx::Connection;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{Fixture, Reply, root};
+use crate::support::{AGENT_TOKEN, Fixture, Reply, root};
 
 const GET: &str = r#"{"SecretId":"db/prod"}"#;
 
@@ -241,4 +241,37 @@ async fn zero_limits_are_refused_at_bind() {
             .unwrap_err();
         assert!(matches!(err, coffer_http::ServeError::Config(_)), "{err}");
     }
+}
+
+/// A wrong agent-protocol token is a failed authentication like a bad signature: audited,
+/// and its source is throttled once the burst is spent (429), while the right token from
+/// another address is still served.
+#[tokio::test]
+async fn a_flood_of_bad_agent_tokens_is_throttled_and_audited() {
+    let f = Fixture::start_with(throttled_after(3)).await;
+    let agent = |token: &str| {
+        http::Request::get("/secretsmanager/get?secretId=db/prod")
+            .header("host", f.addr.to_string())
+            .header("X-Aws-Parameters-Secrets-Token", token)
+            .body(Vec::new())
+            .unwrap()
+    };
+    for _ in 0..3 {
+        let reply = f.send_from("127.0.0.1", agent("wrong")).await;
+        assert_eq!(reply.status, 403, "{}", reply.text());
+        assert_eq!(reply.text(), "Bad Token");
+    }
+    for _ in 0..20 {
+        let reply = f.send_from("127.0.0.1", agent("wrong")).await;
+        assert_eq!(reply.status, 429, "{}", reply.text());
+        assert_eq!(reply.text(), "Rate exceeded");
+    }
+    assert_eq!(
+        f.audited_failures().await,
+        3,
+        "each refused token is audited once"
+    );
+    let reply = f.send_from("127.0.0.2", agent(AGENT_TOKEN)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    f.stop().await;
 }

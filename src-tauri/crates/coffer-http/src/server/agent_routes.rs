@@ -1,11 +1,13 @@
 //! The Secrets Manager Agent protocol: `GET /secretsmanager/get?secretId=…` and
 //! `GET /v1/<secretId>`, checked the way AWS's agent checks them (enabled, not forwarded,
 //! token, method) and answered as GetSecretValue run by the configured agent principal.
+//! A wrong or missing token is a failed authentication like a bad signature: audited, and
+//! charged to its source, which is throttled (429) once its burst is spent.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use coffer_engine::{RequestContext, Source};
 use subtle::ConstantTimeEq;
@@ -25,19 +27,21 @@ pub(super) async fn ping() -> Response {
 
 /// `GET /secretsmanager/get?secretId=…&versionId=…&versionStage=…`.
 pub(super) async fn agent_query(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    if let Some(refusal) = agent_refusal(&state, &req) {
+    let conn = req.extensions().get::<Conn>().copied();
+    if let Some(refusal) = agent_refusal(&state, req.headers(), req.method(), conn).await {
         return refusal;
     }
     let query = match AgentQuery::parse(req.uri().query().unwrap_or(""), true) {
         Ok(q) => q,
         Err(text) => return (StatusCode::BAD_REQUEST, text).into_response(),
     };
-    agent_fetch(&state, req.extensions().get::<Conn>().copied(), query).await
+    agent_fetch(&state, conn, query).await
 }
 
 /// `GET /v1/<secretId>?versionId=…&versionStage=…` (the agent's path style).
 pub(super) async fn agent_path(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    if let Some(refusal) = agent_refusal(&state, &req) {
+    let conn = req.extensions().get::<Conn>().copied();
+    if let Some(refusal) = agent_refusal(&state, req.headers(), req.method(), conn).await {
         return refusal;
     }
     let raw = req.uri().path().strip_prefix("/v1/").unwrap_or("");
@@ -52,12 +56,17 @@ pub(super) async fn agent_path(State(state): State<Arc<AppState>>, req: Request)
         Err(text) => return (StatusCode::BAD_REQUEST, text).into_response(),
     };
     query.secret_id = secret_id;
-    agent_fetch(&state, req.extensions().get::<Conn>().copied(), query).await
+    agent_fetch(&state, conn, query).await
 }
 
 /// The agent's own checks, in its order: enabled, not forwarded, token, method. `Some` is
 /// the refusal to send.
-fn agent_refusal(state: &AppState, req: &Request) -> Option<Response> {
+async fn agent_refusal(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    conn: Option<Conn>,
+) -> Option<Response> {
     let Some(token) = &state.agent_token else {
         return Some(error_response(
             404,
@@ -66,17 +75,45 @@ fn agent_refusal(state: &AppState, req: &Request) -> Option<Response> {
             &new_request_id(),
         ));
     };
-    if req.headers().contains_key("x-forwarded-for") {
+    if headers.contains_key("x-forwarded-for") {
         return Some(agent_text(StatusCode::BAD_REQUEST, "Forwarded"));
+    }
+    let source = conn.map(|c| c.peer.ip());
+    let now = state.engine.now().timestamp_millis();
+    if let Some(ip) = source
+        && state.throttle.check(ip, None, now).is_err()
+    {
+        // Held, not answered at once, as on the AWS API (`Limits::throttled_answer_delay`).
+        tokio::time::sleep(state.throttled_answer_delay).await;
+        return Some(agent_text(StatusCode::TOO_MANY_REQUESTS, "Rate exceeded"));
     }
     let presented = AGENT_TOKEN_HEADERS
         .iter()
-        .filter_map(|h| req.headers().get(*h))
+        .filter_map(|h| headers.get(*h))
         .any(|v| bool::from(v.as_bytes().ct_eq(token.expose())));
     if !presented {
-        return Some(agent_text(StatusCode::FORBIDDEN, "Bad Token"));
+        if let Some(ip) = source {
+            state.throttle.failed(ip, None, now);
+        }
+        let request_id = new_request_id();
+        let mut ctx = RequestContext::root(Source::Api);
+        ctx.request_id = request_id.clone();
+        ctx.client_addr = conn.as_ref().map(Conn::client_addr);
+        let audited = state
+            .engine
+            .audit_authentication_failure(
+                &ctx,
+                "Authenticate",
+                "BadToken",
+                "the agent protocol token was missing or wrong",
+            )
+            .await;
+        return Some(match audited {
+            Ok(()) => agent_text(StatusCode::FORBIDDEN, "Bad Token"),
+            Err(e) => api_error_response(&e.into(), &request_id),
+        });
     }
-    if req.method() != Method::GET {
+    if *method != Method::GET {
         return Some(agent_text(StatusCode::METHOD_NOT_ALLOWED, "Not allowed"));
     }
     None
