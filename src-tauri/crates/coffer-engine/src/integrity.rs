@@ -40,12 +40,23 @@ impl RowSealer for RowSeals {
 
 /// Checks `unit` on `c` with the keys of an unsealed store. While the register of seals is
 /// known to be broken (see [`Engine::check_seal_register`]) every unit is refused: which
-/// one was rolled back cannot be told, so none is trusted.
-pub(crate) async fn verify(c: &mut SqliteConnection, keys: &Keyring, unit: &Unit) -> Result<()> {
+/// one was rolled back cannot be told, so none is trusted. `true` when the unit was
+/// compared with its seal (see `coffer_store::verify_unit`).
+pub(crate) async fn verify(c: &mut SqliteConnection, keys: &Keyring, unit: &Unit) -> Result<bool> {
     if let Some(problem) = keys.seals_broken.get() {
         return Err(Error::new(ErrorCode::StoreCorrupt, problem.clone()));
     }
     Ok(coffer_store::verify_unit(c, keys.row_seals.as_ref(), unit).await?)
+}
+
+impl Op<'_> {
+    /// Remembers that a write compared `unit` with its seal before changing it, so its
+    /// commit need not look again (see `WriteTx::seal_changes`).
+    pub(crate) fn checked(&mut self, unit: Unit, compared: bool) {
+        if compared && matches!(self.tx, crate::OpConn::Write(_)) {
+            self.checked_units.push(unit);
+        }
+    }
 }
 
 /// Says what a broken register means and what to do.

@@ -498,6 +498,7 @@ impl Engine {
             extra_events: Vec::new(),
             deferred: Vec::new(),
             generations: None,
+            checked_units: Vec::new(),
         };
         match region {
             Ok(r) => {
@@ -598,6 +599,7 @@ impl Engine {
             extra_events: Vec::new(),
             deferred: Vec::new(),
             generations: Some(generations),
+            checked_units: Vec::new(),
         };
         match self.region(ctx).map(str::to_owned) {
             Ok(r) => {
@@ -616,7 +618,7 @@ impl Engine {
         // A change to rows whose committed state was edited outside Coffer is refused here,
         // so the refusal is audited like any other failure.
         let result = match (result, &mut op.tx) {
-            (Ok(value), OpConn::Write(tx)) => match tx.seal_changes().await {
+            (Ok(value), OpConn::Write(tx)) => match tx.seal_changes(&op.checked_units).await {
                 Ok(()) => Ok(value),
                 Err(e) => Err(e.into()),
             },
@@ -755,4 +757,6 @@ struct Op<'c> {
     deferred: Vec<Deferred>,
     /// The generation counters of a read's snapshot (see `read_cache`); `None` in writes.
     generations: Option<coffer_store::Generations>,
+    /// Sealed units this write compared with their seals before changing them.
+    checked_units: Vec<coffer_store::Unit>,
 }

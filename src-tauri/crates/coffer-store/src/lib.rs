@@ -160,14 +160,15 @@ impl WriteTx {
     /// Checks the units the transaction changed as they were before it, and seals them as
     /// they are now (see `seals`). [`WriteTx::commit`] does it too; calling it first lets
     /// the engine audit a refusal before the transaction ends.
-    pub async fn seal_changes(&mut self) -> Result<()> {
-        seals::reseal_dirty(&mut self.tx, &self.pool, self.sealer.as_deref()).await
+    /// `checked`: units the transaction compared with their seals before changing them.
+    pub async fn seal_changes(&mut self, checked: &[Unit]) -> Result<()> {
+        seals::reseal_dirty(&mut self.tx, &self.pool, self.sealer.as_deref(), checked).await
     }
 
     /// Seals what changed ([`WriteTx::seal_changes`]), then commits; with
     /// `synchronous=FULL` the change is durable when this returns.
     pub async fn commit(mut self) -> Result<()> {
-        self.seal_changes().await?;
+        self.seal_changes(&[]).await?;
         self.tx.commit().await?;
         self.checkpointer.soon();
         Ok(())

@@ -184,7 +184,7 @@ pub async fn tampered_units(
     let mut found = Vec::new();
     for unit in all_units(c).await? {
         match verify_unit(c, sealer, &unit).await {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(StoreError::Tampered { unit }) => found.push(unit),
             Err(e) => return Err(e),
         }
@@ -380,10 +380,14 @@ pub(crate) async fn install_dirty_tracking(c: &mut SqliteConnection) -> Result<(
 /// Each unit is first verified as it was before the transaction, on a connection of `pool`
 /// (the writer lock is held, so that is the last committed state): a change must never
 /// re-seal, and so bless, an edit made outside Coffer.
+///
+/// `checked` are units the transaction already compared with their seals before changing
+/// them (the engine checks a secret when it looks it up): they need no second look.
 pub(crate) async fn reseal_dirty(
     c: &mut SqliteConnection,
     pool: &sqlx::SqlitePool,
     sealer: Option<&dyn RowSealer>,
+    checked: &[Unit],
 ) -> Result<()> {
     let names: Vec<String> = sqlx::query_scalar("SELECT DISTINCT unit FROM dirty_units")
         .fetch_all(&mut *c)
@@ -398,13 +402,16 @@ pub(crate) async fn reseal_dirty(
             unit: format!("an unknown unit '{name}'"),
         })?);
     }
-    let mut before = pool.begin().await?;
-    if !seals_pending(&mut before).await? {
-        for unit in &units {
-            verify_unit(&mut before, sealer, unit).await?;
+    let unchecked: Vec<&Unit> = units.iter().filter(|u| !checked.contains(u)).collect();
+    if !unchecked.is_empty() {
+        let mut before = pool.begin().await?;
+        if !seals_pending(&mut before).await? {
+            for unit in unchecked {
+                verify_unit(&mut before, sealer, unit).await?;
+            }
         }
+        before.rollback().await?;
     }
-    before.rollback().await?;
     let mut register = read_register(c, sealer).await?;
     register.counter += 1;
     for unit in &units {
@@ -453,11 +460,12 @@ async fn reseal(
 /// match it, is [`StoreError::Tampered`]; a unit that does not exist passes (its absence is
 /// the caller's "not found"). A unit the current write transaction changed passes too: its
 /// new rows are this process's own, and the commit checks the state they replace.
+/// `true` when the unit's rows were compared with its seal (and matched).
 pub async fn verify_unit(
     c: &mut SqliteConnection,
     sealer: &dyn RowSealer,
     unit: &Unit,
-) -> Result<()> {
+) -> Result<bool> {
     let name = unit.name();
     let changed: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM dirty_units WHERE unit = ?1)")
@@ -465,17 +473,17 @@ pub async fn verify_unit(
             .fetch_one(&mut *c)
             .await?;
     if changed {
-        return Ok(());
+        return Ok(false);
     }
     let Some(encoded) = encode(c, unit).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let seal: Option<Vec<u8>> = sqlx::query_scalar("SELECT mac FROM row_seals WHERE unit = ?1")
         .bind(&name)
         .fetch_optional(&mut *c)
         .await?;
     match seal {
-        Some(tag) if sealer.verify(&seal_message(&name, &encoded), &tag) => Ok(()),
+        Some(tag) if sealer.verify(&seal_message(&name, &encoded), &tag) => Ok(true),
         _ => Err(StoreError::Tampered {
             unit: unit.describe(),
         }),

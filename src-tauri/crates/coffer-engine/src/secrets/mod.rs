@@ -288,27 +288,34 @@ impl Engine {
         );
         let key = (region.clone(), id.to_owned());
         let keys = op.keys.clone();
-        self.cached(op, read_cache::secrets, key, read_cache::small, async |c| {
-            let found = if id.starts_with("arn:") {
-                match coffer_store::find_secret_by_arn(c, id).await? {
-                    Some(s) => (s.region == region).then_some(s),
-                    None => match id.strip_prefix(&arn_prefix) {
-                        Some(name) if !name.is_empty() => {
-                            coffer_store::find_secret_by_name(c, &region, name).await?
-                        }
-                        _ => None,
-                    },
+        let mut compared = None;
+        let found = self
+            .cached(op, read_cache::secrets, key, read_cache::small, async |c| {
+                let found = if id.starts_with("arn:") {
+                    match coffer_store::find_secret_by_arn(c, id).await? {
+                        Some(s) => (s.region == region).then_some(s),
+                        None => match id.strip_prefix(&arn_prefix) {
+                            Some(name) if !name.is_empty() => {
+                                coffer_store::find_secret_by_name(c, &region, name).await?
+                            }
+                            _ => None,
+                        },
+                    }
+                } else {
+                    coffer_store::find_secret_by_name(c, &region, id).await?
+                };
+                // Its resource policy, labels and rotation settings are about to decide things.
+                if let Some(s) = &found {
+                    let checked = integrity::verify(c, &keys, &Unit::Secret(s.id)).await?;
+                    compared = Some((s.id, checked));
                 }
-            } else {
-                coffer_store::find_secret_by_name(c, &region, id).await?
-            };
-            // Its resource policy, labels and rotation settings are about to decide things.
-            if let Some(s) = &found {
-                integrity::verify(c, &keys, &Unit::Secret(s.id)).await?;
-            }
-            Ok(found)
-        })
-        .await
+                Ok(found)
+            })
+            .await?;
+        if let Some((id, checked)) = compared {
+            op.checked(Unit::Secret(id), checked);
+        }
+        Ok(found)
     }
 
     /// Authorizes the operation on secret `id` and returns it: the caller is evaluated
@@ -363,7 +370,9 @@ impl Engine {
         value: &SecretValue,
     ) -> Result<VersionRow> {
         // The key's state (enabled, current material) must be the one Coffer wrote.
-        integrity::verify(op.tx.conn(), &op.keys, &Unit::Key(secret.key_id.clone())).await?;
+        let unit = Unit::Key(secret.key_id.clone());
+        let checked = integrity::verify(op.tx.conn(), &op.keys, &unit).await?;
+        op.checked(unit, checked);
         // One statement claims a wrap from the key's current material (and fails for a
         // disabled key); the key row is read only to explain a refusal.
         let Some((material_version, wraps)) =
