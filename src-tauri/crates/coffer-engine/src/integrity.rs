@@ -159,15 +159,16 @@ impl Engine {
     pub(crate) async fn seal_findings(&self) -> Result<Vec<String>> {
         let keys = self.keyring()?;
         let mut conn = self.inner.store.read_conn().await?;
+        if coffer_store::seals_pending(&mut conn).await? {
+            return Ok(Vec::new());
+        }
         let mut found: Vec<String> = self
             .register_problem(&mut conn, &keys)
             .await?
             .into_iter()
             .collect();
-        if !coffer_store::seals_pending(&mut conn).await? {
-            for unit in coffer_store::tampered_units(&mut conn, keys.row_seals.as_ref()).await? {
-                found.push(format!("{unit} was changed outside Coffer"));
-            }
+        for unit in coffer_store::tampered_units(&mut conn, keys.row_seals.as_ref()).await? {
+            found.push(format!("{unit} was changed outside Coffer"));
         }
         Ok(found)
     }

@@ -125,10 +125,7 @@ pub async fn current_register(
 
 /// Reads and authenticates the register.
 async fn read_register(c: &mut SqliteConnection, sealer: &dyn RowSealer) -> Result<Register> {
-    let blob: Option<Vec<u8>> = sqlx::query_scalar("SELECT mac FROM row_seals WHERE unit = ?1")
-        .bind(REGISTER)
-        .fetch_optional(&mut *c)
-        .await?;
+    let blob = get_seal(c, REGISTER).await?;
     blob.and_then(|b| Register::decode(sealer, &b))
         .ok_or_else(register_tampered)
 }
@@ -139,6 +136,16 @@ async fn write_register(
     register: &Register,
 ) -> Result<()> {
     put_seal(c, REGISTER, &register.encode(sealer)).await
+}
+
+/// One row of `row_seals`, if present.
+async fn get_seal(c: &mut SqliteConnection, unit: &str) -> Result<Option<Vec<u8>>> {
+    Ok(
+        sqlx::query_scalar("SELECT mac FROM row_seals WHERE unit = ?1")
+            .bind(unit)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
 }
 
 /// Writes one row of `row_seals`.
@@ -433,10 +440,7 @@ async fn reseal(
     register: &mut Register,
 ) -> Result<()> {
     let name = unit.name();
-    let old: Option<Vec<u8>> = sqlx::query_scalar("SELECT mac FROM row_seals WHERE unit = ?1")
-        .bind(&name)
-        .fetch_optional(&mut *c)
-        .await?;
+    let old = get_seal(c, &name).await?;
     if let Some(old) = &old {
         register.toggle(element(sealer, &name, old));
     }
@@ -478,10 +482,7 @@ pub async fn verify_unit(
     let Some(encoded) = encode(c, unit).await? else {
         return Ok(false);
     };
-    let seal: Option<Vec<u8>> = sqlx::query_scalar("SELECT mac FROM row_seals WHERE unit = ?1")
-        .bind(&name)
-        .fetch_optional(&mut *c)
-        .await?;
+    let seal = get_seal(c, &name).await?;
     match seal {
         Some(tag) if sealer.verify(&seal_message(&name, &encoded), &tag) => Ok(true),
         _ => Err(StoreError::Tampered {
