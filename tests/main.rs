@@ -20,6 +20,7 @@ mod engine_support;
 // -- safety modules --
 mod canary;
 mod crash;
+mod rekey;
 mod store_wal;
 mod tamper;
 mod tamper_seals;

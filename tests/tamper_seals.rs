@@ -638,3 +638,35 @@ async fn an_upgraded_store_is_sealed_once_and_a_forged_marker_blesses_nothing() 
         "older copies",
     );
 }
+
+/// A row written into the file under a name built to break out of an SQL literal (a quote,
+/// a statement of its own, a NUL) is a finding like any other: the seal check reads it as
+/// data, so the injected `DELETE` never runs and every other seal still holds.
+#[tokio::test]
+async fn a_row_named_to_inject_sql_is_reported_not_run() {
+    let mut t = TestStore::new().await;
+    create(&t.engine, "app/a", "alpha").await;
+    let seals_before = sqlite3_query(&t.path(), "SELECT count(*) FROM row_seals");
+    closed_edit(&mut t, |p| {
+        sqlite3(
+            p,
+            "INSERT INTO lambda_functions (region, name, arn, command, environment, timeout_ms, created_at) \
+             VALUES ('us-east-1', 'evil', 'x''); DELETE FROM row_seals; --' || char(0) || 'tail', \
+             '[\"/bin/true\"]', '{}', 1000, 0)",
+        )
+    })
+    .await;
+    let findings = verify_finds(&t.engine).await;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("rotation function") && f.contains("DELETE FROM row_seals")),
+        "audit verify names the planted function: {findings:?}"
+    );
+    assert_eq!(
+        sqlite3_query(&t.path(), "SELECT count(*) FROM row_seals"),
+        seals_before,
+        "the name ran as SQL"
+    );
+    assert_eq!(get(&t.engine, &root(), "app/a").await.unwrap(), "alpha");
+}

@@ -62,6 +62,11 @@ enum Command {
     /// Change the master password (re-wraps the root key only; the new one is held to the
     /// same floor as at init).
     Passwd(PasswdArgs),
+    /// Re-key the store: a new root key, every value, access-key secret and function
+    /// environment re-encrypted and the audit log re-MAC'd, so an old copy of the file and
+    /// the master password of its day no longer open today's data. Stop `coffer serve` and
+    /// the desktop app first (they would have to be unsealed again).
+    Rekey,
     /// CreateSecret.
     CreateSecret(CreateSecretArgs),
     /// GetSecretValue.
@@ -1223,6 +1228,20 @@ async fn dispatch(
                 }
             }
             print(&json!({ "PasswordChanged": true }))
+        }
+        Command::Rekey => {
+            let report = engine
+                .rekey(ctx, current)
+                .await
+                .map_err(|e| api("RekeyStore")(e.into()))?;
+            print(&json!({
+                "Rekeyed": true,
+                "KmsKeys": report.keys,
+                "SecretVersions": report.versions,
+                "AccessKeys": report.access_keys,
+                "Functions": report.functions,
+                "AuditEvents": report.audit_events,
+            }))
         }
         Command::CreateSecret(a) => {
             let mut m = body(&a.input)?;

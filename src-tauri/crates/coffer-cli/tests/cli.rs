@@ -1282,3 +1282,32 @@ fn serve_agent_without_a_principal_choice_refuses_to_act_as_root() {
         "a refused start made a token"
     );
 }
+
+#[test]
+fn rekey_replaces_the_root_key_and_keeps_every_value() {
+    let st = Store::new();
+    st.ok(&["create-secret", "--name", "keep", "--secret-string", "v1"]);
+    st.ok(&[
+        "put-secret-value",
+        "--secret-id",
+        "keep",
+        "--secret-string",
+        "v2",
+    ]);
+    let out = st.ok(&["rekey"]);
+    assert_eq!(out["Rekeyed"], true, "{out}");
+    assert_eq!(out["SecretVersions"], 2, "{out}");
+    assert_eq!(out["KmsKeys"], 1, "{out}");
+    let g = st.ok(&["get-secret-value", "--secret-id", "keep"]);
+    assert_eq!(g["SecretString"], "v2");
+    let g = st.ok(&[
+        "get-secret-value",
+        "--secret-id",
+        "keep",
+        "--version-stage",
+        "AWSPREVIOUS",
+    ]);
+    assert_eq!(g["SecretString"], "v1");
+    let v = st.ok(&["audit", "verify"]);
+    assert_eq!(v["Intact"], true, "{v}");
+}

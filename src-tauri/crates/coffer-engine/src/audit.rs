@@ -218,7 +218,7 @@ fn principal_name(p: &Principal) -> String {
 
 /// The bytes the MAC covers: every column but `mac`, each length-prefixed, so no two
 /// different rows encode alike.
-fn canonical(r: &AuditRow) -> Vec<u8> {
+pub(crate) fn canonical(r: &AuditRow) -> Vec<u8> {
     fn field(out: &mut Vec<u8>, bytes: &[u8]) {
         out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
         out.extend_from_slice(bytes);
@@ -534,7 +534,7 @@ impl Engine {
 
     /// The chain walk behind [`Engine::verify_audit`]. Reads committed rows through the
     /// pool, so the verification's own (uncommitted) event is not part of what it checks.
-    async fn walk_audit_chain(&self) -> Result<ChainReport> {
+    pub(crate) async fn walk_audit_chain(&self) -> Result<ChainReport> {
         let keys = self.keyring()?;
         let mut conn = self.inner.store.read_conn().await?;
         let mut expected_seq = 1i64;
@@ -622,10 +622,50 @@ impl Engine {
         PathBuf::from(p)
     }
 
-    /// The anchor file as it stands: `<seq> <event MAC> <seals> <anchor MAC>`, or
-    /// `<seq> <event MAC> <anchor MAC>` as written before row seals existed.
+    /// Where a re-key puts the anchor of its new chain before it commits (`rekey`): if the
+    /// process dies between the commit and the anchor's replacement, the anchor file still
+    /// verifies only under the old key, and this one under the new.
+    fn rekeyed_anchor_path(&self) -> PathBuf {
+        let mut p = self.anchor_path().into_os_string();
+        p.push(".rekeyed");
+        PathBuf::from(p)
+    }
+
+    /// The anchor file as it stands (or, when it does not verify under `keys`, the one a
+    /// re-key staged and that does).
     fn read_audit_anchor(&self, keys: &Keyring) -> Anchor {
-        let Ok(text) = std::fs::read_to_string(self.anchor_path()) else {
+        match self.parse_anchor(keys, &self.anchor_path()) {
+            Anchor::Forged | Anchor::Missing => match self
+                .parse_anchor(keys, &self.rekeyed_anchor_path())
+            {
+                staged @ Anchor::Head { .. } => staged,
+                Anchor::Forged | Anchor::Missing => self.parse_anchor(keys, &self.anchor_path()),
+            },
+            head => head,
+        }
+    }
+
+    /// Stages the anchor of a re-key's new chain (see [`Engine::rekeyed_anchor_path`]).
+    pub(crate) async fn stage_rekeyed_anchor(
+        &self,
+        keys: &Keyring,
+        (seq, mac): &(i64, Vec<u8>),
+        seals: i64,
+    ) -> Result<()> {
+        let mac_hex = hex(mac);
+        let tag = hex(&self.anchor_tag(keys, *seq, &mac_hex, Some(seals)));
+        let path = self.rekeyed_anchor_path();
+        let text = format!("{seq} {mac_hex} {seals} {tag}\n");
+        tokio::task::spawn_blocking(move || write_atomically(&path, text.as_bytes()))
+            .await
+            .map_err(Error::internal)?
+            .map_err(Error::internal)
+    }
+
+    /// An anchor file: `<seq> <event MAC> <seals> <anchor MAC>`, or `<seq> <event MAC>
+    /// <anchor MAC>` as written before row seals existed.
+    fn parse_anchor(&self, keys: &Keyring, path: &std::path::Path) -> Anchor {
+        let Ok(text) = std::fs::read_to_string(path) else {
             return Anchor::Missing;
         };
         let fields: Vec<&str> = text.split_whitespace().collect();
@@ -701,10 +741,18 @@ impl Engine {
         let tag = hex(&self.anchor_tag(&keys, seq, &mac_hex, Some(seals)));
         let path = self.anchor_path();
         let text = format!("{seq} {mac_hex} {seals} {tag}\n");
-        tokio::task::spawn_blocking(move || write_atomically(&path, text.as_bytes()))
-            .await
-            .map_err(Error::internal)?
-            .map_err(Error::internal)?;
+        let staged = self.rekeyed_anchor_path();
+        tokio::task::spawn_blocking(move || {
+            write_atomically(&path, text.as_bytes())?;
+            // A re-key's staged anchor is now the anchor (or was never committed).
+            match std::fs::remove_file(staged) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        })
+        .await
+        .map_err(Error::internal)?
+        .map_err(Error::internal)?;
         self.inner
             .anchor_writer
             .written

@@ -65,6 +65,7 @@ pub(crate) fn qualified_action(action: &str) -> String {
         || action == "InitStore"
         || action == "SealStoreRows"
         || action == "ChangeMasterPassword"
+        || action == "RekeyStore"
     {
         "coffer"
     } else {

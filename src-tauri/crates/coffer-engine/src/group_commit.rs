@@ -218,11 +218,15 @@ impl Engine {
         guard: coffer_store::OwnedMutexGuard<()>,
         batch: &[Pending],
     ) -> Result<()> {
+        // The chain's key as of the writer lock: a re-key may have committed since these
+        // reads began, and the chain goes on under its key.
+        let current = self.keyring().ok();
         let events: Vec<audit::Queued<'_>> = batch
             .iter()
             .flat_map(|p| {
-                p.drafts.iter().map(|draft| audit::Queued {
-                    keys: &p.keys,
+                let keys = current.as_ref().unwrap_or(&p.keys);
+                p.drafts.iter().map(move |draft| audit::Queued {
+                    keys,
                     ctx: &p.ctx,
                     now: p.now,
                     draft,

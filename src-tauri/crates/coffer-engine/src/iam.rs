@@ -931,21 +931,34 @@ impl Engine {
         let cache = &self.inner.identity_cache;
         // Before the keys: a seal after this point makes the cache refuse what we add.
         let epoch = cache.epoch();
-        let keys = self.keyring()?;
-        let generations = self.current_generations().await?;
-        let (verified, generations) = match cache.key(generations.iam, access_key_id) {
-            Some(verified) => (verified, generations),
-            None => {
-                // The generation and the key must come from one snapshot.
-                let mut tx = self.inner.store.begin_read().await?;
-                let generations = coffer_store::generations(&mut tx).await?;
-                let verified = self
-                    .verify_access_key(&mut tx, &keys, access_key_id)
-                    .await?;
-                tx.commit().await.map_err(Error::internal)?;
-                cache.put_key(epoch, generations.iam, access_key_id, verified.clone());
-                (verified, generations)
+        let mut attempts = 0;
+        let (verified, generations) = loop {
+            let keys = self.keyring()?;
+            let generations = self.current_generations().await?;
+            if !self
+                .keys_match(&keys, generations.root, &mut attempts)
+                .await?
+            {
+                continue;
             }
+            if let Some(verified) = cache.key(generations.iam, access_key_id) {
+                break (verified, generations);
+            }
+            // The generation and the key must come from one snapshot.
+            let mut tx = self.inner.store.begin_read().await?;
+            let generations = coffer_store::generations(&mut tx).await?;
+            if !self
+                .keys_match(&keys, generations.root, &mut attempts)
+                .await?
+            {
+                continue;
+            }
+            let verified = self
+                .verify_access_key(&mut tx, &keys, access_key_id)
+                .await?;
+            tx.commit().await.map_err(Error::internal)?;
+            cache.put_key(epoch, generations.iam, access_key_id, verified.clone());
+            break (verified, generations);
         };
         let now = self.inner.clock.now().timestamp_millis();
         let verified = verified.filter(|v| v.expires_at.is_none_or(|t| now < t));

@@ -104,7 +104,7 @@ impl Engine {
                 coffer_store::set_function_environment(op.tx.conn(), &f.arn, &sealed).await?;
             }
         }
-        let units = coffer_store::seal_all(op.tx.conn(), keys.row_seals.as_ref()).await?;
+        let units = coffer_store::seal_all(op.tx.conn(), keys.row_seals.as_ref(), 1).await?;
         op.event.detail("units", units);
         Ok(())
     }

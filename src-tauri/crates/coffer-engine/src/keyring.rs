@@ -19,11 +19,14 @@ pub(crate) struct Keyring {
     /// Set when the register of seals was found broken at unseal (see `integrity`).
     pub(crate) seals_broken: std::sync::OnceLock<String>,
     materials: Mutex<HashMap<(String, i64), Arc<KeyMaterial>>>,
+    /// The store's `root_generation` this root key belongs to (see `rekey`).
+    pub(crate) root_generation: i64,
 }
 
 impl Keyring {
-    pub(crate) fn new(root: RootKey) -> Keyring {
+    pub(crate) fn new(root: RootKey, root_generation: i64) -> Keyring {
         Keyring {
+            root_generation,
             audit_mac: root.audit_mac_key(),
             audit_hash: root.audit_hash_key(),
             row_seals: Arc::new(crate::integrity::RowSeals::new(root.row_seal_key())),

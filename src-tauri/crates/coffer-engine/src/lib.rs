@@ -28,6 +28,7 @@ mod integrity;
 mod keyring;
 mod kms;
 mod read_cache;
+mod rekey;
 pub mod rotation;
 mod secrets;
 
@@ -42,6 +43,7 @@ pub use iam::{
     AccessKeyInfo, Credential, ManagedPolicyInfo, NewAccessKey, PrincipalInfo, PrincipalKind,
 };
 pub use kms::KeyMetadata;
+pub use rekey::RekeyReport;
 pub use secrets::*;
 
 use std::path::{Path, PathBuf};
@@ -208,6 +210,7 @@ impl Engine {
             wrapped_root_key: wrapped_root,
             created_at: now,
             password_changed_at: now,
+            root_generation: 1,
         };
         let mut tx = store.begin_write().await?;
         coffer_store::insert_meta(tx.conn(), &meta).await?;
@@ -218,7 +221,7 @@ impl Engine {
             store_id,
             options.account_id,
             options.region,
-            Some(Arc::new(Keyring::new(root))),
+            Some(Arc::new(Keyring::new(root, 1))),
         );
         let ctx = RequestContext::root(Source::Cli);
         let mut op = engine.begin(&ctx, "InitStore").await?;
@@ -305,6 +308,7 @@ impl Engine {
     /// root key. Then purges secrets whose recovery window has ended.
     pub async fn unseal(&self, password: &Password) -> Result<()> {
         let meta = self.load_meta().await?;
+        let root_generation = meta.root_generation;
         let store_id = self.inner.store_id.clone();
         let pw = password.clone();
         let root = tokio::task::spawn_blocking(move || {
@@ -313,7 +317,7 @@ impl Engine {
         .await
         .map_err(Error::internal)?
         .map_err(keyring::unseal_error)?;
-        self.set_keyring(Some(Arc::new(Keyring::new(root))));
+        self.set_keyring(Some(Arc::new(Keyring::new(root, root_generation))));
         // A store written before seals existed is sealed now, before anything relies on it.
         self.seal_rows_if_pending().await?;
         self.check_seal_register().await?;
@@ -381,14 +385,7 @@ impl Engine {
         let result = async {
             self.authorize(&mut op, None).await?;
             let (kdf_header, wrapped) = rewrapped?;
-            let meta = coffer_store::load_meta(op.tx.conn())
-                .await?
-                .ok_or_else(|| Error::new(ErrorCode::StoreCorrupt, "The store has no meta row."))?;
-            if meta.wrapped_root_key != before.wrapped_root_key {
-                return Err(Error::invalid_request(
-                    "The master password was changed by another request meanwhile: enter the current one and try again.",
-                ));
-            }
+            meta_unchanged(&mut op, &before).await?;
             coffer_store::update_root_wrap(op.tx.conn(), &kdf_header, &wrapped, op.now).await?;
             Ok(())
         }
@@ -484,8 +481,12 @@ impl Engine {
     /// Starts an operation: checks the store is unsealed and opens the write transaction
     /// that will carry the change and its audit event.
     async fn begin<'c>(&self, ctx: &'c RequestContext, action: &'static str) -> Result<Op<'c>> {
+        self.keyring()?;
+        let tx = self.inner.store.begin_write().await?;
+        // The keys as of the writer lock: a re-key installs its keys before letting go of
+        // it, so these are the keys of the rows this transaction sees.
         let keys = self.keyring()?;
-        let tx = OpConn::Write(self.inner.store.begin_write().await?);
+        let tx = OpConn::Write(tx);
         let region = self.region(ctx).map(str::to_owned);
         let now = self.inner.clock.now().timestamp_millis();
         let mut op = Op {
@@ -553,12 +554,49 @@ impl Engine {
         ctx: &'c RequestContext,
         action: &'static str,
     ) -> Result<Op<'c>> {
-        let keys = self.keyring()?;
-        let mut read = self.inner.store.begin_read().await?;
-        // First statement of the snapshot: what it reads belongs to these generations.
-        let generations = coffer_store::generations(&mut read).await?;
-        self.start_read(ctx, action, OpConn::Read(read), keys, generations)
-            .await
+        let mut attempts = 0;
+        loop {
+            let keys = self.keyring()?;
+            let mut read = self.inner.store.begin_read().await?;
+            // First statement of the snapshot: what it reads belongs to these generations.
+            let generations = coffer_store::generations(&mut read).await?;
+            if self
+                .keys_match(&keys, generations.root, &mut attempts)
+                .await?
+            {
+                return self
+                    .start_read(ctx, action, OpConn::Read(read), keys, generations)
+                    .await;
+            }
+        }
+    }
+
+    /// Whether `keys` read a snapshot of root generation `root`. A re-key commits, then
+    /// installs its keys before it lets go of the writer lock, so a snapshot taken between
+    /// the two (or keys taken just before) is a moment out of step: the caller waits for
+    /// writers and tries again (`false`). Rows under a root key this engine never had mean
+    /// another process re-keyed the store: these keys can read nothing, so the engine
+    /// seals itself and says so.
+    pub(crate) async fn keys_match(
+        &self,
+        keys: &Keyring,
+        root: i64,
+        attempts: &mut u32,
+    ) -> Result<bool> {
+        if keys.root_generation == root {
+            return Ok(true);
+        }
+        *attempts += 1;
+        self.inner.store.writers_done().await;
+        let current = self.keyring()?;
+        if root > current.root_generation || *attempts > 3 {
+            self.seal();
+            return Err(Error::new(
+                ErrorCode::StoreSealed,
+                "The store was re-keyed by another Coffer process, so the keys this one holds no longer open it. Unseal it again with the master password.",
+            ));
+        }
+        Ok(false)
     }
 
     /// Starts a read-only operation that runs from the read cache, with the current
@@ -570,14 +608,24 @@ impl Engine {
         ctx: &'c RequestContext,
         action: &'static str,
     ) -> Result<Op<'c>> {
-        let keys = self.keyring()?;
-        let generations = match ctx.as_of {
+        let mut generations = match ctx.as_of {
             // Authenticated a moment ago: the request runs against that state.
             Some(AsOf(g)) => g,
             None => self.current_generations().await?,
         };
-        self.start_read(ctx, action, OpConn::Cached, keys, generations)
-            .await
+        let mut attempts = 0;
+        loop {
+            let keys = self.keyring()?;
+            if self
+                .keys_match(&keys, generations.root, &mut attempts)
+                .await?
+            {
+                return self
+                    .start_read(ctx, action, OpConn::Cached, keys, generations)
+                    .await;
+            }
+            generations = self.current_generations().await?;
+        }
     }
 
     async fn start_read<'c>(
@@ -668,6 +716,9 @@ impl Engine {
                 } = op;
                 tx.rollback().await?;
                 let mut tx = self.inner.store.begin_write().await?;
+                // The chain's key as of the writer lock (a re-key may have committed since
+                // the operation began).
+                let keys = self.keyring().unwrap_or(keys);
                 let head = self.cached_audit_head();
                 let head =
                     audit::append(tx.conn(), &keys, ctx, now, event.failed(&err), head).await?;
@@ -701,6 +752,21 @@ impl Engine {
         self.authorize_on(op, resource.unwrap_or("*"), None, &Vec::new())
             .await
     }
+}
+
+/// The meta row as `op` sees it, refused when its root-key wrap is no longer `before`'s:
+/// the password was checked against `before`, and another request has since changed the
+/// password or re-keyed the store.
+async fn meta_unchanged(op: &mut Op<'_>, before: &MetaRow) -> Result<MetaRow> {
+    let meta = coffer_store::load_meta(op.tx.conn())
+        .await?
+        .ok_or_else(|| Error::new(ErrorCode::StoreCorrupt, "The store has no meta row."))?;
+    if meta.wrapped_root_key != before.wrapped_root_key {
+        return Err(Error::invalid_request(
+            "The master password was changed, or the store re-keyed, by another request meanwhile: enter the current password and try again.",
+        ));
+    }
+    Ok(meta)
 }
 
 /// The connection an operation runs on: a write transaction (under the writer lock), or a

@@ -440,18 +440,22 @@ pub struct Generations {
     pub iam: i64,
     /// Bumped by every change to secrets, versions, labels, tags, keys and key material.
     pub secrets: i64,
+    /// Which root key the rows are under (`store_meta.root_generation`, bumped by a
+    /// re-key): a snapshot is read with the keys of this generation only.
+    pub root: i64,
 }
 
-/// Both generation counters. Equal values in two snapshots mean the identity tables, and
-/// the secrets tables, are the same.
+/// The generation counters. Equal values in two snapshots mean the identity tables, and
+/// the secrets tables, are the same, under the same root key.
 pub async fn generations(c: &mut SqliteConnection) -> Result<Generations> {
-    let (iam, secrets): (i64, i64) = sqlx::query_as(
+    let (iam, secrets, root): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT n FROM iam_generation WHERE id = 1), \
-                (SELECT n FROM secrets_generation WHERE id = 1)",
+                (SELECT n FROM secrets_generation WHERE id = 1), \
+                (SELECT root_generation FROM store_meta WHERE id = 1)",
     )
     .fetch_one(c)
     .await?;
-    Ok(Generations { iam, secrets })
+    Ok(Generations { iam, secrets, root })
 }
 
 /// Finds an access key.

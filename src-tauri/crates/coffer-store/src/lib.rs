@@ -17,12 +17,14 @@
 
 mod checkpoint;
 mod iam_repo;
+mod rekey_repo;
 mod repo;
 mod rotation_repo;
 mod seals;
 
 pub use checkpoint::{CheckpointPass, WAL_RESTART_PAGES};
 pub use iam_repo::*;
+pub use rekey_repo::*;
 pub use repo::*;
 pub use rotation_repo::*;
 pub use seals::{
@@ -179,6 +181,21 @@ impl WriteTx {
         self.tx.rollback().await?;
         Ok(())
     }
+
+    /// Commits like [`WriteTx::commit`] but hands back the writer lock, so the caller can
+    /// finish what must happen before anyone else writes (a re-key installs its new keys).
+    pub async fn commit_keeping_lock(mut self) -> Result<OwnedMutexGuard<()>> {
+        self.seal_changes(&[]).await?;
+        let WriteTx {
+            tx,
+            checkpointer,
+            _guard,
+            ..
+        } = self;
+        tx.commit().await?;
+        checkpointer.soon();
+        Ok(_guard)
+    }
 }
 
 /// The writer connection outside a transaction, held under the writer lock: each
@@ -305,6 +322,12 @@ impl Store {
     pub async fn generations(&self) -> Result<Generations> {
         let mut conn = self.counter_pool.acquire().await?;
         generations(&mut conn).await
+    }
+
+    /// Returns once no write transaction of this process is open: what a writer does
+    /// before it lets go of the lock (a re-key installing its keys) is then done.
+    pub async fn writers_done(&self) {
+        drop(self.writer.lock().await);
     }
 
     /// Starts a write transaction. Writers in this process queue on a lock; writers in

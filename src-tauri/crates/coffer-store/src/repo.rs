@@ -24,6 +24,8 @@ pub struct MetaRow {
     pub created_at: i64,
     /// When the master password last changed (ms).
     pub password_changed_at: i64,
+    /// Which root key the rows are under: 1, then one more per re-key.
+    pub root_generation: i64,
 }
 
 /// Inserts the meta row of a new store.
@@ -48,10 +50,28 @@ pub async fn insert_meta(c: &mut SqliteConnection, m: &MetaRow) -> Result<()> {
 pub async fn load_meta(c: &mut SqliteConnection) -> Result<Option<MetaRow>> {
     Ok(sqlx::query_as(
         "SELECT store_id, account_id, default_region, kdf_header, wrapped_root_key, created_at, \
-         password_changed_at FROM store_meta WHERE id = 1",
+         password_changed_at, root_generation FROM store_meta WHERE id = 1",
     )
     .fetch_optional(c)
     .await?)
+}
+
+/// Replaces the root key itself (a re-key): its wrap, and the generation one higher.
+pub async fn replace_root(
+    c: &mut SqliteConnection,
+    kdf_header: &[u8],
+    wrapped_root_key: &[u8],
+    root_generation: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE store_meta SET kdf_header = ?, wrapped_root_key = ?, root_generation = ? WHERE id = 1",
+    )
+    .bind(kdf_header)
+    .bind(wrapped_root_key)
+    .bind(root_generation)
+    .execute(c)
+    .await?;
+    Ok(())
 }
 
 /// Replaces the sealed root key (master password change).

@@ -28,8 +28,9 @@
 
 use std::collections::BTreeSet;
 
+use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
+use sqlx::{Either, Executor, Row, SqliteConnection, TypeInfo, ValueRef};
 
 use crate::{Result, StoreError};
 
@@ -130,14 +131,6 @@ async fn read_register(c: &mut SqliteConnection, sealer: &dyn RowSealer) -> Resu
         .ok_or_else(register_tampered)
 }
 
-async fn write_register(
-    c: &mut SqliteConnection,
-    sealer: &dyn RowSealer,
-    register: &Register,
-) -> Result<()> {
-    put_seal(c, REGISTER, &register.encode(sealer)).await
-}
-
 /// One row of `row_seals`, if present.
 async fn get_seal(c: &mut SqliteConnection, unit: &str) -> Result<Option<Vec<u8>>> {
     Ok(
@@ -146,16 +139,6 @@ async fn get_seal(c: &mut SqliteConnection, unit: &str) -> Result<Option<Vec<u8>
             .fetch_optional(&mut *c)
             .await?,
     )
-}
-
-/// Writes one row of `row_seals`.
-async fn put_seal(c: &mut SqliteConnection, unit: &str, mac: &[u8]) -> Result<()> {
-    sqlx::query("INSERT OR REPLACE INTO row_seals (unit, mac) VALUES (?1, ?2)")
-        .bind(unit)
-        .bind(mac)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
 }
 
 /// The register as it stands, and whether it matches the seals in the file (`false`: a
@@ -271,6 +254,22 @@ impl Unit {
                 "SELECT region, name, arn, command, environment, timeout_ms, role_arn, template FROM lambda_functions WHERE arn = ?1",
             ],
         }
+    }
+
+    /// [`Unit::statements`] as one batch (one round trip), with the unit's id spelled in:
+    /// a batch takes no parameters.
+    fn batch(&self) -> String {
+        let id = match self {
+            Unit::Iam => String::new(),
+            Unit::Secret(id) => id.to_string(),
+            Unit::Key(id) | Unit::Function(id) => text_literal(id),
+        };
+        let mut sql = String::new();
+        for statement in self.statements() {
+            sql.push_str(&statement.replace("?1", &id));
+            sql.push_str(";\n");
+        }
+        sql
     }
 
     /// What a person would call the unit, for the refusal's message.
@@ -396,20 +395,35 @@ pub(crate) async fn reseal_dirty(
     sealer: Option<&dyn RowSealer>,
     checked: &[Unit],
 ) -> Result<()> {
-    let names: Vec<String> = sqlx::query_scalar("SELECT DISTINCT unit FROM dirty_units")
-        .fetch_all(&mut *c)
-        .await?;
-    if names.is_empty() {
+    // One statement: the changed units with their seals as they were, and the register.
+    let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT d.unit, s.mac FROM (SELECT DISTINCT unit FROM dirty_units UNION ALL SELECT ?1) AS d \
+         LEFT JOIN row_seals AS s ON s.unit = d.unit",
+    )
+    .bind(REGISTER)
+    .fetch_all(&mut *c)
+    .await?;
+    if rows.len() <= 1 {
         return Ok(());
     }
     let sealer = sealer.ok_or(StoreError::SealerMissing)?;
-    let mut units = Vec::with_capacity(names.len());
-    for name in &names {
-        units.push(Unit::parse(name).ok_or_else(|| StoreError::Tampered {
+    let mut register = None;
+    let mut units = Vec::with_capacity(rows.len() - 1);
+    for (name, seal) in rows {
+        if name == REGISTER {
+            register = seal;
+            continue;
+        }
+        let unit = Unit::parse(&name).ok_or_else(|| StoreError::Tampered {
             unit: format!("an unknown unit '{name}'"),
-        })?);
+        })?;
+        units.push((unit, seal));
     }
-    let unchecked: Vec<&Unit> = units.iter().filter(|u| !checked.contains(u)).collect();
+    let unchecked: Vec<&Unit> = units
+        .iter()
+        .map(|(unit, _)| unit)
+        .filter(|u| !checked.contains(u))
+        .collect();
     if !unchecked.is_empty() {
         let mut before = pool.begin().await?;
         if !seals_pending(&mut before).await? {
@@ -419,45 +433,118 @@ pub(crate) async fn reseal_dirty(
         }
         before.rollback().await?;
     }
-    let mut register = read_register(c, sealer).await?;
+    let mut register = register
+        .and_then(|b| Register::decode(sealer, &b))
+        .ok_or_else(register_tampered)?;
     register.counter += 1;
-    for unit in &units {
-        reseal(c, sealer, unit, &mut register).await?;
+    let mut changes = SealChanges::default();
+    for (unit, old) in &units {
+        let encoded = encode(c, unit).await?;
+        changes.reseal(sealer, unit, old.as_deref(), encoded, &mut register);
     }
-    write_register(c, sealer, &register).await?;
-    sqlx::query("DELETE FROM dirty_units")
-        .execute(&mut *c)
-        .await?;
-    Ok(())
+    changes.write(c, sealer, &register).await
 }
 
-/// Seals `unit` as its rows are now (removes the seal of a unit that no longer exists), and
-/// moves the register from the old seal to the new one.
-async fn reseal(
-    c: &mut SqliteConnection,
-    sealer: &dyn RowSealer,
-    unit: &Unit,
-    register: &mut Register,
-) -> Result<()> {
-    let name = unit.name();
-    let old = get_seal(c, &name).await?;
-    if let Some(old) = &old {
-        register.toggle(element(sealer, &name, old));
-    }
-    match encode(c, unit).await? {
-        Some(encoded) => {
-            let mac = sealer.mac(&seal_message(&name, &encoded));
-            register.toggle(element(sealer, &name, &mac));
-            put_seal(c, &name, &mac).await?;
+/// The `row_seals` rows a transaction replaces and removes, written in one round trip.
+#[derive(Default)]
+struct SealChanges {
+    put: Vec<(String, Vec<u8>)>,
+    removed: Vec<String>,
+}
+
+impl SealChanges {
+    /// Seals `unit` as `encoded` (its rows now; `None`: the unit no longer exists, so its
+    /// seal goes), and moves the register from the `old` seal to the new one.
+    fn reseal(
+        &mut self,
+        sealer: &dyn RowSealer,
+        unit: &Unit,
+        old: Option<&[u8]>,
+        encoded: Option<Vec<u8>>,
+        register: &mut Register,
+    ) {
+        let name = unit.name();
+        if let Some(old) = old {
+            register.toggle(element(sealer, &name, old));
         }
-        None => {
-            sqlx::query("DELETE FROM row_seals WHERE unit = ?1")
-                .bind(&name)
-                .execute(&mut *c)
-                .await?;
+        match encoded {
+            Some(encoded) => {
+                let mac = sealer.mac(&seal_message(&name, &encoded));
+                register.toggle(element(sealer, &name, &mac));
+                self.put.push((name, mac.to_vec()));
+            }
+            None => self.removed.push(name),
         }
     }
-    Ok(())
+
+    /// Writes the seals and the `register`, and empties `dirty_units` (what it noted is
+    /// sealed now). Chunked, so sealing a whole store stays within SQLite's statement size.
+    async fn write(
+        mut self,
+        c: &mut SqliteConnection,
+        sealer: &dyn RowSealer,
+        register: &Register,
+    ) -> Result<()> {
+        const CHUNK: usize = 500;
+        self.put
+            .push((REGISTER.to_owned(), register.encode(sealer)));
+        let mut sql = String::new();
+        for chunk in self.removed.chunks(CHUNK) {
+            let names: Vec<String> = chunk.iter().map(|n| text_literal(n)).collect();
+            sql.push_str(&format!(
+                "DELETE FROM row_seals WHERE unit IN ({});\n",
+                names.join(", ")
+            ));
+        }
+        for chunk in self.put.chunks(CHUNK) {
+            let rows: Vec<String> = chunk
+                .iter()
+                .map(|(name, mac)| format!("({}, {})", text_literal(name), blob_literal(mac)))
+                .collect();
+            sql.push_str(&format!(
+                "INSERT OR REPLACE INTO row_seals (unit, mac) VALUES {};\n",
+                rows.join(", ")
+            ));
+        }
+        sql.push_str("DELETE FROM dirty_units;");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `bytes` as an SQL blob literal.
+fn blob_literal(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(3 + 2 * bytes.len());
+    s.push_str("X'");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s.push('\'');
+    s
+}
+
+/// `text` as an SQL text literal, spelled in hex: no character of it (a quote, a NUL from
+/// a row someone wrote into the file) can end the literal or the statement.
+fn text_literal(text: &str) -> String {
+    format!("CAST({} AS TEXT)", blob_literal(text.as_bytes()))
+}
+
+/// Runs several statements in one round trip to the connection's worker thread and
+/// returns each one's rows, in order.
+async fn fetch_statements(c: &mut SqliteConnection, sql: String) -> Result<Vec<Vec<SqliteRow>>> {
+    let mut results = vec![Vec::new()];
+    let mut stream = c.fetch_many(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)));
+    while let Some(item) = stream.try_next().await? {
+        match item {
+            // A statement finished: the next rows are the next one's.
+            Either::Left(_) => results.push(Vec::new()),
+            Either::Right(row) => results.last_mut().expect("never empty").push(row),
+        }
+    }
+    results.pop();
+    Ok(results)
 }
 
 /// Checks `unit` against its seal. A unit that exists without a seal, or whose rows do not
@@ -471,18 +558,26 @@ pub async fn verify_unit(
     unit: &Unit,
 ) -> Result<bool> {
     let name = unit.name();
-    let changed: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM dirty_units WHERE unit = ?1)")
-            .bind(&name)
-            .fetch_one(&mut *c)
-            .await?;
+    let literal = text_literal(&name);
+    // One round trip: whether this transaction changed the unit, its seal, its rows.
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM dirty_units WHERE unit = {literal});\n\
+         SELECT mac FROM row_seals WHERE unit = {literal};\n{}",
+        unit.batch()
+    );
+    let mut results = fetch_statements(c, sql).await?;
+    let rows = results.split_off(2);
+    let changed: bool = match results[0].first() {
+        Some(row) => row.try_get(0)?,
+        None => false,
+    };
     if changed {
         return Ok(false);
     }
-    let Some(encoded) = encode(c, unit).await? else {
+    let Some(encoded) = encode_results(unit, &rows)? else {
         return Ok(false);
     };
-    let seal = get_seal(c, &name).await?;
+    let seal: Option<Vec<u8>> = results[1].first().map(|row| row.try_get(0)).transpose()?;
     match seal {
         Some(tag) if sealer.verify(&seal_message(&name, &encoded), &tag) => Ok(true),
         _ => Err(StoreError::Tampered {
@@ -518,47 +613,51 @@ pub async fn seals_pending(c: &mut SqliteConnection) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Seals every unit as it is now, starts the register and removes the upgrade marker: the
-/// first unseal after the upgrade that introduced seals (and `init`). The engine audits
-/// it, so a forged marker (which would bless an edit) leaves its trace in the
-/// tamper-evident log.
-pub async fn seal_all(c: &mut SqliteConnection, sealer: &dyn RowSealer) -> Result<usize> {
+/// Seals every unit as it is now, starts the register at `counter` and removes the upgrade
+/// marker: the first unseal after the upgrade that introduced seals and `init` (counter 1),
+/// and a re-key (under the new key, counting on from the old register, so the counter the
+/// audit anchor recorded is never ahead of it). The engine audits it, so a forged marker
+/// (which would bless an edit) leaves its trace in the tamper-evident log.
+pub async fn seal_all(
+    c: &mut SqliteConnection,
+    sealer: &dyn RowSealer,
+    counter: i64,
+) -> Result<usize> {
     sqlx::query("DELETE FROM row_seals")
         .execute(&mut *c)
         .await?;
     let mut register = Register {
-        counter: 1,
+        counter,
         digest: [0; 32],
     };
     let units = all_units(c).await?;
+    let mut changes = SealChanges::default();
     for unit in &units {
-        reseal(c, sealer, unit, &mut register).await?;
+        let encoded = encode(c, unit).await?;
+        changes.reseal(sealer, unit, None, encoded, &mut register);
     }
-    write_register(c, sealer, &register).await?;
-    // What the triggers noted while this ran is sealed already.
-    sqlx::query("DELETE FROM dirty_units")
-        .execute(&mut *c)
-        .await?;
+    // What the triggers noted while this ran is sealed now.
+    changes.write(c, sealer, &register).await?;
     Ok(units.len())
 }
 
 /// The unit's canonical encoding: for each statement a marker, then each row's values,
 /// each tagged with its type and length-prefixed. `None` when the unit's own row is absent.
 async fn encode(c: &mut SqliteConnection, unit: &Unit) -> Result<Option<Vec<u8>>> {
+    let results = fetch_statements(c, unit.batch()).await?;
+    encode_results(unit, &results)
+}
+
+/// The encoding of the rows [`Unit::batch`] returned, one list per statement.
+fn encode_results(unit: &Unit, results: &[Vec<SqliteRow>]) -> Result<Option<Vec<u8>>> {
+    debug_assert_eq!(results.len(), unit.statements().len());
     let mut out = Vec::with_capacity(256);
-    for (i, sql) in unit.statements().iter().enumerate() {
-        let query = sqlx::query(*sql);
-        let query = match unit {
-            Unit::Iam => query,
-            Unit::Secret(id) => query.bind(*id),
-            Unit::Key(id) | Unit::Function(id) => query.bind(id.as_str()),
-        };
-        let rows = query.fetch_all(&mut *c).await?;
+    for (i, rows) in results.iter().enumerate() {
         if i == 0 && rows.is_empty() && *unit != Unit::Iam {
             return Ok(None);
         }
         out.push(b'S');
-        for row in &rows {
+        for row in rows {
             out.push(b'R');
             encode_row(row, &mut out)?;
         }

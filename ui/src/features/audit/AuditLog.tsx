@@ -219,6 +219,7 @@ const AUDIT_ACTIONS = [
   "DisableKey",
   "EnableKey",
   "PutPrincipalPolicy",
+  "RekeyStore",
   "RemoveUserFromGroup",
   "RotateKeyOnDemand",
   "UpdateAccessKey",

@@ -102,7 +102,10 @@ pub(crate) fn is_plain_environment(stored: &str) -> bool {
     !stored.starts_with(SEALED_ENV)
 }
 
-fn open_environment(keys: &Keyring, row: &LambdaFunctionRow) -> Result<BTreeMap<String, String>> {
+pub(crate) fn open_environment(
+    keys: &Keyring,
+    row: &LambdaFunctionRow,
+) -> Result<BTreeMap<String, String>> {
     let Some(sealed) = row.environment.strip_prefix(SEALED_ENV) else {
         return Ok(serde_json::from_str(&row.environment).unwrap_or_default());
     };
