@@ -78,6 +78,18 @@ pub async fn change_master_password(
     app::change_master_password(&engine, &AppState::context(), req).await
 }
 
+/// Re-keys the store: a new root key, everything below it re-encrypted (`Engine::rekey`).
+#[tauri::command]
+#[specta::specta]
+pub async fn rekey_store(
+    state: State<'_, AppState>,
+    req: RekeyStoreRequest,
+) -> AppResult<RekeyResult> {
+    state.ensure_unlocked()?;
+    let engine = state.open_engine().await?;
+    app::rekey_store(&engine, &AppState::context(), req).await
+}
+
 /// ListSecrets; `search` matches names, descriptions, tag keys and values.
 #[tauri::command]
 #[specta::specta]

@@ -33,6 +33,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             commands::lock,
             commands::seal,
             commands::change_master_password,
+            commands::rekey_store,
             commands::get_settings,
             commands::set_settings,
             commands::list_secrets,

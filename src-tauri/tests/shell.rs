@@ -722,3 +722,39 @@ fn committed_bindings_match_the_rust_dtos() {
         "a 64-bit integer crosses the wire"
     );
 }
+
+/// Settings → Re-key: the shell re-keys with the current password (a wrong one changes
+/// nothing), and every value reads as before.
+#[test]
+fn the_store_is_re_keyed_from_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app_with_store(dir.path());
+    ok(
+        &w,
+        "create_secret",
+        json!({"req": {"name": "app/db", "secretString": "kept across the re-key"}}),
+    );
+    let before = std::fs::read(dir.path().join("coffer.db")).unwrap();
+    assert_eq!(
+        err_code(
+            &w,
+            "rekey_store",
+            json!({"req": {"password": "not the master password"}})
+        ),
+        "WrongPassword"
+    );
+    let done = ok(
+        &w,
+        "rekey_store",
+        json!({"req": {"password": "correct horse battery staple"}}),
+    );
+    assert_eq!(done["secretVersions"], json!(1), "{done}");
+    assert_eq!(done["kmsKeys"], json!(1), "{done}");
+    assert_ne!(std::fs::read(dir.path().join("coffer.db")).unwrap(), before);
+    let v = ok(
+        &w,
+        "get_secret_value",
+        json!({"req": {"secretId": "app/db"}}),
+    );
+    assert_eq!(v["secretString"], json!("kept across the re-key"), "{v}");
+}

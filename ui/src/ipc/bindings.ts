@@ -18,6 +18,8 @@ export const commands = {
 	seal: () => typedError<StoreStatus, IpcError>(__TAURI_INVOKE("seal")),
 	/**  Changes the master password (only the root-key wrap changes). */
 	changeMasterPassword: (req: ChangeMasterPasswordRequest) => typedError<null, IpcError>(__TAURI_INVOKE("change_master_password", { req })),
+	/**  Re-keys the store: a new root key, everything below it re-encrypted (`Engine::rekey`). */
+	rekeyStore: (req: RekeyStoreRequest) => typedError<RekeyResult, IpcError>(__TAURI_INVOKE("rekey_store", { req })),
 	/**  The app's settings (defaults when none are saved). */
 	getSettings: () => typedError<Settings, IpcError>(__TAURI_INVOKE("get_settings")),
 	/**
@@ -664,6 +666,29 @@ export type PutSecretValueRequest = {
 	secretBinaryBase64?: string | null,
 	/**  Labels for the new version (default AWSCURRENT). */
 	versionStages?: string[] | null,
+};
+
+/**  What a re-key rewrote, for the person who asked. */
+export type RekeyResult = {
+	/**  KMS keys given fresh material. */
+	kmsKeys: number,
+	/**  Secret versions re-encrypted. */
+	secretVersions: number,
+	/**  Access keys whose secret was re-encrypted. */
+	accessKeys: number,
+	/**  Rotation functions whose environment was re-encrypted. */
+	functions: number,
+	/**  Audit events re-MAC'd. */
+	auditEvents: number,
+};
+
+/**
+ *  `rekey_store` request: the current master password (the new root key is wrapped
+ *  under it).
+ */
+export type RekeyStoreRequest = {
+	/**  The current master password. */
+	password: string,
 };
 
 /**  `rotate_secret` request. */

@@ -75,6 +75,14 @@ fn failure(e: sqlx::Error, what: &str, statement_has_secret: bool) -> RotationFa
                 password_rejected: rejected,
             }
         }
+        // The driver is built without its RSA backend, so the exchange fails here, before
+        // any password is encrypted to a key the connection cannot vouch for.
+        sqlx::Error::Configuration(e) if e.to_string().contains("RSA") => RotationFailure::new(
+            kind::INVALID_SECRET,
+            format!(
+                "{what}: the server asked for the password by RSA key exchange over a connection without TLS, which a network attacker can answer with a key of their own. Coffer never sends a password that way: connect with TLS (\"ssl\": true, or \"sslmode\": \"require\")."
+            ),
+        ),
         e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut) => {
             RotationFailure::new(kind::TARGET_UNREACHABLE, format!("{what}: {e}"))
         }
@@ -277,5 +285,89 @@ impl Dialect for MySql {
         }
         let _ = conn.close().await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::*;
+
+    /// A MySQL 8.0.18 server's greeting (from sqlx's own tests): caching_sha2_password.
+    const GREETING: &[u8] = b"\n8.0.18\x00\x19\x00\x00\x00\x114aB0c\x06g\x00\xff\xff\xff\x02\x00\xff\xc7\x15\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00tL\x03s\x0f[4\rl4. \x00caching_sha2_password\x00";
+
+    /// The attacker's public key, sent as the server's (its private half is theirs).
+    const ATTACKER_KEY: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwLOOTPiAWzGzjD8LRNcn
+xT+Ngdy5dEE7utU8ZWp3WJb4jyJkgWLLtQk5wbx+A0a3i/nvWtxWBh2glMybbjGr
+B/C+27qnCW7N1ME1xcGmTSga7w72wxBtp0TYjKEBIvRHzvATP6bgCu4dL5/gTKqg
+/VrPcnETsTnZRNz0R2wDw8tc9Q8hZHDnfENCfWkCc6/AXGmHsSLdP1Lm61MyH3hW
+Kuz5c9aFg8GFD2TGWByefYhbgeiQzmA6kribwpfirkX3bXtWPKG6bH4iaGIhkcLn
+dTrqFQxJWnaQ0vSo/GS+YkoqO4HegYJ2Hr2f0IpMrKqedWxFO4Opg14woyDqmgxs
+bQIDAQAB
+-----END PUBLIC KEY-----
+";
+
+    async fn send(s: &mut TcpStream, seq: u8, payload: &[u8]) {
+        let len = u32::try_from(payload.len()).unwrap().to_le_bytes();
+        s.write_all(&[len[0], len[1], len[2], seq]).await.unwrap();
+        s.write_all(payload).await.unwrap();
+    }
+
+    /// The next packet's payload, or `None` when the client closed the connection.
+    async fn receive(s: &mut TcpStream) -> Option<Vec<u8>> {
+        let mut header = [0u8; 4];
+        s.read_exact(&mut header).await.ok()?;
+        let len = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
+        let mut payload = vec![0u8; len];
+        s.read_exact(&mut payload).await.ok()?;
+        Some(payload)
+    }
+
+    /// A server (or whoever sits between) that asks for full authentication without TLS
+    /// and offers its own RSA key gets no password: the connection fails, saying to use
+    /// TLS. With the driver's RSA backend the client sent the password encrypted to the
+    /// attacker's key (seen failing with `mysql-rsa` on).
+    #[tokio::test]
+    async fn an_rsa_password_exchange_without_tls_is_refused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            send(&mut s, 0, GREETING).await;
+            let _login = receive(&mut s).await.expect("the login packet");
+            // perform_full_authentication
+            send(&mut s, 2, &[0x01, 0x04]).await;
+            let request = receive(&mut s).await.expect("a public key request");
+            assert_eq!(request, [0x02]);
+            let mut key = vec![0x01];
+            key.extend_from_slice(ATTACKER_KEY.as_bytes());
+            send(&mut s, 4, &key).await;
+            // The client's next packet would be the password under the attacker's key.
+            receive(&mut s).await
+        });
+        let creds = Credentials {
+            host: "127.0.0.1".into(),
+            port,
+            username: "app".into(),
+            password: zeroize::Zeroizing::new("the-admin-password".into()),
+            dbname: None,
+            tls: TlsMode::Disable,
+            root_cert: None,
+        };
+        let failure = connect(&creds).await.expect_err("refused");
+        assert_eq!(failure.kind, kind::INVALID_SECRET, "{}", failure.message);
+        assert!(
+            failure.message.contains("connect with TLS"),
+            "{}",
+            failure.message
+        );
+        assert_eq!(
+            server.await.unwrap(),
+            None,
+            "the client sent its password encrypted to the attacker's key"
+        );
     }
 }

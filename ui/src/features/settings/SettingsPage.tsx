@@ -1,4 +1,5 @@
-//! Settings: auto-lock, clipboard auto-clear and theme (stored by the shell), and the local
+//! Settings: auto-lock, clipboard auto-clear and theme (stored by the shell), the master
+//! password (change, re-key: `MasterPasswordPanel`), and the local
 //! API listener (start, stop, its endpoint and a ready-to-paste AWS CLI command; optionally
 //! the Secrets Manager Agent protocol, acting as the account root or a chosen user or role).
 import * as React from "react";
@@ -18,6 +19,7 @@ import { getApiStatus, startApi, stopApi, type ApiStatus } from "@/ipc/settings"
 import { principalsKey } from "../access/AccessPage";
 import { ErrorNote } from "../audit/ErrorNote";
 import { errorMessage, selectClass } from "../audit/format";
+import { MasterPasswordPanel } from "./MasterPasswordPanel";
 
 /** Where the listener starts unless the person picks another address (`coffer serve`'s default). */
 export const DEFAULT_LISTEN = "127.0.0.1:4599";
@@ -49,6 +51,7 @@ export function SettingsPage() {
     <div className="flex max-w-3xl flex-col gap-8 p-4">
       <h1 className="text-xl font-semibold">Settings</h1>
       <AppSettings />
+      <MasterPasswordPanel />
       <ApiListener />
     </div>
   );

@@ -180,6 +180,57 @@ pub async fn change_master_password(
     Ok(engine.change_password(ctx, &old, &new, None).await?)
 }
 
+/// `rekey_store` request: the current master password (the new root key is wrapped
+/// under it).
+#[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RekeyStoreRequest {
+    /// The current master password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for RekeyStoreRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RekeyStoreRequest { [redacted] }")
+    }
+}
+
+/// What a re-key rewrote, for the person who asked.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RekeyResult {
+    /// KMS keys given fresh material.
+    pub kms_keys: u32,
+    /// Secret versions re-encrypted.
+    pub secret_versions: u32,
+    /// Access keys whose secret was re-encrypted.
+    pub access_keys: u32,
+    /// Rotation functions whose environment was re-encrypted.
+    pub functions: u32,
+    /// Audit events re-MAC'd.
+    pub audit_events: u32,
+}
+
+/// Re-keys the store: a new root key (see `Engine::rekey`).
+pub async fn rekey_store(
+    engine: &Engine,
+    ctx: &RequestContext,
+    req: RekeyStoreRequest,
+) -> AppResult<RekeyResult> {
+    let pw = password("current password", &req.password)?;
+    let r = engine.rekey(ctx, &pw).await?;
+    let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok(RekeyResult {
+        kms_keys: n(r.keys),
+        secret_versions: n(r.versions),
+        access_keys: n(r.access_keys),
+        functions: n(r.functions),
+        audit_events: n(r.audit_events),
+    })
+}
+
 /// `copy_secret_text` request: the value to put on the clipboard.
 #[derive(Clone, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
