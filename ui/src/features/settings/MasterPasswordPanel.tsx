@@ -25,6 +25,30 @@ export function MasterPasswordPanel() {
   );
 }
 
+/** A labelled password input (`isNew`: the browser may offer to generate and save one). */
+function PasswordField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  isNew?: boolean;
+  children?: React.ReactNode;
+}) {
+  return (
+    <div className="flex flex-col gap-2">
+      <Label htmlFor={props.id}>{props.label}</Label>
+      <Input
+        id={props.id}
+        type="password"
+        autoComplete={props.isNew ? "new-password" : "current-password"}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      {props.children}
+    </div>
+  );
+}
+
 function ChangePasswordForm() {
   const status = useQuery({ queryKey: sessionQueryKey, queryFn: storeStatus });
   const [current, setCurrent] = React.useState("");
@@ -55,37 +79,22 @@ function ChangePasswordForm() {
       noValidate
     >
       <h3 className="font-medium">Change the master password</h3>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="pw-current">Current master password</Label>
-        <Input
-          id="pw-current"
-          type="password"
-          autoComplete="current-password"
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-        />
-      </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="pw-new">New master password</Label>
-        <Input
-          id="pw-new"
-          type="password"
-          autoComplete="new-password"
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-        />
+      <PasswordField
+        id="pw-current"
+        label="Current master password"
+        value={current}
+        onChange={setCurrent}
+      />
+      <PasswordField id="pw-new" label="New master password" value={next} onChange={setNext} isNew>
         <StrengthMeter strength={strength} />
-      </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="pw-confirm">Confirm new master password</Label>
-        <Input
-          id="pw-confirm"
-          type="password"
-          autoComplete="new-password"
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-        />
-      </div>
+      </PasswordField>
+      <PasswordField
+        id="pw-confirm"
+        label="Confirm new master password"
+        value={confirm}
+        onChange={setConfirm}
+        isNew
+      />
       {problem && (
         <p role="alert" className="text-destructive text-sm">
           {problem}
@@ -161,19 +170,15 @@ function RekeyForm() {
         root key and re-encrypts every secret version, access key and function environment, so such
         a copy opens nothing in today&apos;s file. The master password stays the same.
       </p>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="rekey-password">Master password for the re-key</Label>
-        <Input
-          id="rekey-password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => {
-            setPassword(e.target.value);
-            setConfirming(false);
-          }}
-        />
-      </div>
+      <PasswordField
+        id="rekey-password"
+        label="Master password for the re-key"
+        value={password}
+        onChange={(v) => {
+          setPassword(v);
+          setConfirming(false);
+        }}
+      />
       {problem && (
         <p role="alert" className="text-destructive text-sm">
           {problem}
