@@ -717,8 +717,14 @@ impl Engine {
     }
 
     pub(crate) async fn write_anchor(&self, creating: bool) -> Result<()> {
+        // One writer at a time, with keys and a snapshot of one root generation: an anchor
+        // MAC'd with the keys a re-key just replaced would read as forged from then on.
+        let _writing = self.inner.anchor_writer.lock.lock().await;
         let keys = self.keyring()?;
-        let mut conn = self.inner.store.read_conn().await?;
+        let mut conn = self.inner.store.begin_read().await?;
+        if coffer_store::generations(&mut conn).await?.root != keys.root_generation {
+            return Ok(());
+        }
         let Some((seq, mac)) = coffer_store::audit_head(&mut conn).await? else {
             return Ok(());
         };
@@ -741,14 +747,28 @@ impl Engine {
         let tag = hex(&self.anchor_tag(&keys, seq, &mac_hex, Some(seals)));
         let path = self.anchor_path();
         let text = format!("{seq} {mac_hex} {seals} {tag}\n");
-        let staged = self.rekeyed_anchor_path();
+        tokio::task::spawn_blocking(move || write_atomically(&path, text.as_bytes()))
+            .await
+            .map_err(Error::internal)?
+            .map_err(Error::internal)?;
+        self.inner
+            .anchor_writer
+            .written
+            .send_if_modified(|w| std::mem::replace(w, seq) != seq);
+        Ok(())
+    }
+
+    /// Makes a committed re-key's staged anchor the anchor (under the writers' lock, so an
+    /// anchor write that began with the old keys cannot land after it).
+    pub(crate) async fn promote_rekeyed_anchor(&self, seq: i64) -> Result<()> {
+        let _writing = self.inner.anchor_writer.lock.lock().await;
+        let (staged, path) = (self.rekeyed_anchor_path(), self.anchor_path());
         tokio::task::spawn_blocking(move || {
-            write_atomically(&path, text.as_bytes())?;
-            // A re-key's staged anchor is now the anchor (or was never committed).
-            match std::fs::remove_file(staged) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
+            std::fs::rename(&staged, &path)?;
+            if let Some(dir) = path.parent().and_then(|d| std::fs::File::open(d).ok()) {
+                dir.sync_all()?;
             }
+            Ok::<_, std::io::Error>(())
         })
         .await
         .map_err(Error::internal)?
@@ -788,6 +808,8 @@ pub(crate) struct AnchorWriter {
     wake: std::sync::Mutex<Option<tokio::sync::mpsc::Sender<()>>>,
     /// The sequence number of the last head written (0: none), so tests await a write.
     written: tokio::sync::watch::Sender<i64>,
+    /// Held while the anchor file is written.
+    lock: tokio::sync::Mutex<()>,
 }
 
 impl Default for AnchorWriter {
@@ -795,6 +817,7 @@ impl Default for AnchorWriter {
         AnchorWriter {
             wake: Default::default(),
             written: tokio::sync::watch::Sender::new(0),
+            lock: tokio::sync::Mutex::new(()),
         }
     }
 }

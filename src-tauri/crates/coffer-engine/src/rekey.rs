@@ -117,9 +117,10 @@ impl Engine {
         self.set_keyring(Some(new));
         self.inner.identity_cache.clear();
         self.inner.read_cache.clear();
+        let head_seq = head.0;
         *self.inner.audit_head.lock().expect("audit head lock") = Some(head);
         drop(writer);
-        self.write_anchor(false).await?;
+        self.promote_rekeyed_anchor(head_seq).await?;
         // The old wrap (which the password and the old root open) must not linger in the WAL.
         for _ in 0..3 {
             if self.inner.store.truncate_wal().await? {
