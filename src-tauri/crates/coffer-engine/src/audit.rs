@@ -747,7 +747,18 @@ impl Engine {
         let tag = hex(&self.anchor_tag(&keys, seq, &mac_hex, Some(seals)));
         let path = self.anchor_path();
         let text = format!("{seq} {mac_hex} {seals} {tag}\n");
-        tokio::task::spawn_blocking(move || write_atomically(&path, text.as_bytes()))
+        self.anchor_file_io(seq, move || write_atomically(&path, text.as_bytes()))
+            .await
+    }
+
+    /// Runs a blocking change of the anchor file, then tells followers (see
+    /// [`Engine::anchored`]) that it records event `seq`.
+    async fn anchor_file_io(
+        &self,
+        seq: i64,
+        io: impl FnOnce() -> std::io::Result<()> + Send + 'static,
+    ) -> Result<()> {
+        tokio::task::spawn_blocking(io)
             .await
             .map_err(Error::internal)?
             .map_err(Error::internal)?;
@@ -763,21 +774,14 @@ impl Engine {
     pub(crate) async fn promote_rekeyed_anchor(&self, seq: i64) -> Result<()> {
         let _writing = self.inner.anchor_writer.lock.lock().await;
         let (staged, path) = (self.rekeyed_anchor_path(), self.anchor_path());
-        tokio::task::spawn_blocking(move || {
+        self.anchor_file_io(seq, move || {
             std::fs::rename(&staged, &path)?;
             if let Some(dir) = path.parent().and_then(|d| std::fs::File::open(d).ok()) {
                 dir.sync_all()?;
             }
-            Ok::<_, std::io::Error>(())
+            Ok(())
         })
         .await
-        .map_err(Error::internal)?
-        .map_err(Error::internal)?;
-        self.inner
-            .anchor_writer
-            .written
-            .send_if_modified(|w| std::mem::replace(w, seq) != seq);
-        Ok(())
     }
 
     /// Follows the anchor file: the sequence number of the last head written to it.
