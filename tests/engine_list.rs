@@ -677,3 +677,60 @@ async fn forged_next_tokens_are_refused_by_every_paginated_operation() {
         );
     }
 }
+
+/// The desktop's search box: every word must appear (in any case, anywhere in the name,
+/// description or tags), and any text a person types is taken — more than 10 words, `#`,
+/// `,` — where the API's `all` filter ORs its values and refuses those.
+#[tokio::test]
+async fn search_words_and_across_the_secret_and_take_any_text() {
+    let t = TestStore::new().await;
+    seed(&t, &["prod/db", "prod/cache", "dev/db", "team/notes"]).await;
+    t.engine
+        .update_secret(
+            &root(),
+            UpdateSecretInput {
+                secret_id: "team/notes".into(),
+                description: Some("ticket #7, due 2026".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    t.engine
+        .tag_resource(
+            &root(),
+            "prod/cache",
+            vec![Tag {
+                key: "kind".into(),
+                value: "db-replica".into(),
+            }],
+        )
+        .await
+        .unwrap();
+    let search = |s: &str| ListSecretsInput {
+        search: Some(s.into()),
+        ..Default::default()
+    };
+    // AND: "prod db" is prod/db (both in the name) and prod/cache (db in a tag value).
+    assert_eq!(list(&t, search("prod db")).await, ["prod/db", "prod/cache"]);
+    assert_eq!(list(&t, search("DB dev")).await, ["dev/db"]);
+    assert_eq!(
+        list(&t, search("prod nothing-like-this")).await,
+        Vec::<String>::new()
+    );
+    // The API's `all` filter with the same words ORs them.
+    let or = ListSecretsInput {
+        filters: vec![(Some("all".into()), Some(vec!["prod".into(), "db".into()]))],
+        ..Default::default()
+    };
+    assert_eq!(list(&t, or).await, ["prod/db", "prod/cache", "dev/db"]);
+    // Any text: punctuation matches as typed, eleven words are not "too many filters",
+    // and a word matches inside another ("ache" in cache).
+    assert_eq!(list(&t, search("ACHE")).await, ["prod/cache"]);
+    assert_eq!(list(&t, search("#")).await, ["team/notes"]);
+    assert_eq!(list(&t, search(", due")).await, ["team/notes"]);
+    let eleven = "p pr pro prod d db / p pr pro prod";
+    assert_eq!(list(&t, search(eleven)).await, ["prod/db", "prod/cache"]);
+    // Blank search is no search.
+    assert_eq!(list(&t, search("   ")).await.len(), 4);
+}

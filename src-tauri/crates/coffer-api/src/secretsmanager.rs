@@ -782,6 +782,7 @@ async fn list_secrets(
                 max_results: r.max_results,
                 next_token: r.next_token,
                 filters: filters_in(r.filters.unwrap_or_default()),
+                search: None,
                 sort_order: r.sort_order,
                 sort_by: r.sort_by,
             },

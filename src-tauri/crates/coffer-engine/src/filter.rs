@@ -130,6 +130,9 @@ pub enum FilterKey {
     OwningService,
     /// `all`: word match on the name, description, tag keys and tag values.
     All,
+    /// One word of the desktop's search box, matched as text anywhere (never on the wire;
+    /// see [`search_filters`]).
+    Search,
 }
 
 impl FilterKey {
@@ -154,6 +157,7 @@ impl FilterKey {
             FilterKey::PrimaryRegion => "primary-region",
             FilterKey::OwningService => "owning-service",
             FilterKey::All => "all",
+            FilterKey::Search => "search",
         }
     }
 
@@ -421,6 +425,13 @@ fn value_matches(key: FilterKey, text: &str, c: &Candidate) -> bool {
         FilterKey::TagValue => c.tags.iter().any(|(_, v)| v.starts_with(text)),
         FilterKey::PrimaryRegion => c.primary_region.is_some_and(|r| r.starts_with(text)),
         FilterKey::OwningService => c.owning_service.is_some_and(|s| s.starts_with(text)),
+        FilterKey::Search => {
+            contains_ignore_case(c.name, text)
+                || c.description.is_some_and(|d| contains_ignore_case(d, text))
+                || c.tags
+                    .iter()
+                    .any(|(k, v)| contains_ignore_case(k, text) || contains_ignore_case(v, text))
+        }
         FilterKey::All => {
             words_match(text, c.name)
                 || c.description.is_some_and(|d| words_match(text, d))
@@ -429,6 +440,38 @@ fn value_matches(key: FilterKey, text: &str, c: &Candidate) -> bool {
                     .any(|(k, v)| words_match(text, k) || words_match(text, v))
         }
     }
+}
+
+/// The desktop's search box as filters: one per whitespace-separated word, so that every
+/// word must match (filters AND, while the values of one filter OR). A word matches where
+/// it appears, in any case, inside the name, the description, a tag key or a tag value, as
+/// KeePassXC's and 1Password's search boxes do. Any text is taken as typed: the box is not
+/// the API, so AWS's limits on filter values (10 of them, no `#` or `,`) do not apply.
+pub fn search_filters(text: &str) -> Vec<Filter> {
+    text.split_whitespace()
+        .map(|word| Filter {
+            key: FilterKey::Search,
+            values: vec![FilterValue {
+                negate: false,
+                text: word.to_owned(),
+            }],
+        })
+        .collect()
+}
+
+/// Whether `needle` occurs in `haystack`, ignoring case; without allocating for ASCII.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if needle.is_ascii() {
+        // An ASCII byte never equals a byte of a multi-byte character.
+        return haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()));
+    }
+    haystack.to_lowercase().contains(&needle.to_lowercase())
 }
 
 /// True when `pattern` has at least one word and each of its words is a case-insensitive

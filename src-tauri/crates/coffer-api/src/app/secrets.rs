@@ -149,20 +149,11 @@ pub async fn list_secrets(
     ctx: &RequestContext,
     req: ListSecretsRequest,
 ) -> AppResult<SecretPage> {
-    let mut filters: Vec<(Option<String>, Option<Vec<String>>)> = req
+    let filters: Vec<(Option<String>, Option<Vec<String>>)> = req
         .filters
         .into_iter()
         .map(|f| (Some(f.key), Some(f.values)))
         .collect();
-    if let Some(search) = req
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let words: Vec<String> = search.split_whitespace().map(str::to_owned).collect();
-        filters.push((Some("all".into()), Some(words)));
-    }
     let out = engine
         .list_secrets(
             ctx,
@@ -171,6 +162,8 @@ pub async fn list_secrets(
                 max_results: req.max_results.map(i64::from),
                 next_token: req.next_token,
                 filters,
+                // Every word must match; any text works (see `filter::search_filters`).
+                search: req.search,
                 sort_order: req.sort_order.map(|o| {
                     match o {
                         SortOrder::Asc => "asc",

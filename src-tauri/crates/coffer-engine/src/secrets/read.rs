@@ -165,6 +165,8 @@ pub struct ListSecretsInput {
     pub next_token: Option<String>,
     /// Filters.
     pub filters: Vec<RawFilter>,
+    /// The desktop's search box: every word must match (see `filter::search_filters`).
+    pub search: Option<String>,
     /// `asc` (default) or `desc`.
     pub sort_order: Option<String>,
     /// Sort key.
@@ -642,7 +644,10 @@ impl Engine {
         let result = async {
             self.authorize(&mut op, None).await?;
             let size = page_size("maxResults", input.max_results, 100, 100)?;
-            let filters = parse_filters(&input.filters)?;
+            let mut filters = parse_filters(&input.filters)?;
+            if let Some(text) = &input.search {
+                filters.extend(filter::search_filters(text));
+            }
             let descending = match input.sort_order.as_deref() {
                 None | Some("asc") => false,
                 Some("desc") => true,
