@@ -758,3 +758,33 @@ fn the_store_is_re_keyed_from_the_app() {
     );
     assert_eq!(v["secretString"], json!("kept across the re-key"), "{v}");
 }
+
+/// The secrets list's search box: every word must match, and any text is taken (it sent the
+/// words as one `all` filter: ORed, and refused past 10 words or with `#`).
+#[test]
+fn the_search_box_ands_its_words_and_takes_any_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app_with_store(dir.path());
+    for name in ["app/db", "app/cache", "web/db"] {
+        ok(
+            &w,
+            "create_secret",
+            json!({"req": {"name": name, "secretString": "x"}}),
+        );
+    }
+    let search = |text: &str| {
+        let page = ok(&w, "list_secrets", json!({"req": {"search": text}}));
+        let mut names: Vec<String> = page["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(search("app db"), ["app/db"]);
+    assert_eq!(search("DB"), ["app/db", "web/db"]);
+    assert_eq!(search("a p p / d b # , x y z"), Vec::<String>::new());
+    assert_eq!(search("a p p / d b"), ["app/db"]);
+}
