@@ -9,14 +9,13 @@ use std::process::Command;
 use std::sync::Arc;
 
 use coffer_crypto::{KeyMaterial, RootKey, ValueContext};
-use coffer_engine::rotation::CreateFunctionInput;
 use coffer_engine::{
     CreateSecretInput, Engine, ErrorCode, GetSecretValueInput, Password, PrincipalKind,
     PutSecretValueInput, RequestContext,
 };
 use sqlx::{Connection, Row, SqliteConnection};
 
-use crate::support::{PASSWORD, TestStore, root, text};
+use crate::support::{PASSWORD, TestStore, root, rotation_function, text};
 
 async fn get(engine: &Engine, id: &str) -> coffer_engine::Result<String> {
     let out = engine
@@ -78,26 +77,7 @@ async fn populated() -> (TestStore, String, Vec<u8>) {
         .create_access_key(&root(), PrincipalKind::User, "alice")
         .await
         .unwrap();
-    let role = t
-        .engine
-        .create_principal(&root(), PrincipalKind::Role, "rotator", None, Vec::new())
-        .await
-        .unwrap()
-        .arn;
-    t.engine
-        .create_function(
-            &root(),
-            CreateFunctionInput {
-                function_name: "rot".into(),
-                command: vec!["/bin/true".into()],
-                template: None,
-                role: Some(role),
-                timeout_secs: None,
-                environment: [("DB_TOKEN".to_owned(), "tok-5ecret".to_owned())].into(),
-            },
-        )
-        .await
-        .unwrap();
+    rotation_function(&t.engine, "/bin/true", "tok-5ecret").await;
     let secret = ak.secret_access_key.expose().to_vec();
     (t, ak.info.access_key_id, secret)
 }

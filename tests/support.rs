@@ -61,3 +61,33 @@ pub fn text(s: &str) -> SecretValue {
 pub fn token(tag: &str) -> String {
     format!("{tag:0>36}")
 }
+
+/// Registers rotation function `rot` running `program` under a new role `rotator`, with
+/// `DB_TOKEN=token` in its environment.
+pub async fn rotation_function(engine: &Engine, program: &str, token: &str) {
+    let role = engine
+        .create_principal(
+            &root(),
+            coffer_engine::PrincipalKind::Role,
+            "rotator",
+            None,
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+        .arn;
+    engine
+        .create_function(
+            &root(),
+            coffer_engine::rotation::CreateFunctionInput {
+                function_name: "rot".into(),
+                command: vec![program.into()],
+                template: None,
+                role: Some(role),
+                timeout_secs: None,
+                environment: [("DB_TOKEN".to_owned(), token.to_owned())].into(),
+            },
+        )
+        .await
+        .unwrap();
+}

@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use coffer_engine::rotation::{CreateFunctionInput, RotateSecretInput, RotationRules};
+use coffer_engine::rotation::{RotateSecretInput, RotationRules};
 use coffer_engine::{
     AuditFilter, CreateSecretInput, Engine, ErrorCode, GetSecretValueInput, Password,
     PrincipalKind, PutSecretValueInput, RequestContext, Source,
 };
 use serde_json::json;
 
-use crate::support::{PASSWORD, TestStore, root, text, token};
+use crate::support::{PASSWORD, TestStore, root, rotation_function, text, token};
 
 /// Runs `sql` on the store file with the `sqlite3` shell (foreign keys off, as an editor
 /// would have them).
@@ -511,26 +511,7 @@ async fn a_re_enabled_kms_key_is_refused() {
 async fn an_edited_rotation_function_never_runs() {
     let mut t = TestStore::new().await;
     create(&t.engine, "app/r", "v1").await;
-    let role = t
-        .engine
-        .create_principal(&root(), PrincipalKind::Role, "rotator", None, Vec::new())
-        .await
-        .unwrap()
-        .arn;
-    t.engine
-        .create_function(
-            &root(),
-            CreateFunctionInput {
-                function_name: "rot".into(),
-                command: vec!["/bin/false".into()],
-                template: None,
-                role: Some(role),
-                timeout_secs: None,
-                environment: [("DB_TOKEN".to_owned(), "tok-5ecret-value".to_owned())].into(),
-            },
-        )
-        .await
-        .unwrap();
+    rotation_function(&t.engine, "/bin/false", "tok-5ecret-value").await;
     // The environment is stored encrypted (bound to the function), never as plain JSON.
     let stored = sqlite3_query(&t.path(), "SELECT environment FROM lambda_functions");
     assert!(

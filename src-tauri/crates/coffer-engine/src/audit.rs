@@ -634,15 +634,21 @@ impl Engine {
     /// The anchor file as it stands (or, when it does not verify under `keys`, the one a
     /// re-key staged and that does).
     fn read_audit_anchor(&self, keys: &Keyring) -> Anchor {
-        match self.parse_anchor(keys, &self.anchor_path()) {
-            Anchor::Forged | Anchor::Missing => match self
-                .parse_anchor(keys, &self.rekeyed_anchor_path())
-            {
-                staged @ Anchor::Head { .. } => staged,
-                Anchor::Forged | Anchor::Missing => self.parse_anchor(keys, &self.anchor_path()),
-            },
-            head => head,
+        let anchor = self.parse_anchor(keys, &self.anchor_path());
+        if matches!(anchor, Anchor::Head { .. }) {
+            return anchor;
         }
+        match self.parse_anchor(keys, &self.rekeyed_anchor_path()) {
+            staged @ Anchor::Head { .. } => staged,
+            Anchor::Forged | Anchor::Missing => anchor,
+        }
+    }
+
+    /// An anchor file's line for head `(seq, mac)` and the seal register's counter.
+    fn anchor_text(&self, keys: &Keyring, seq: i64, mac: &[u8], seals: i64) -> String {
+        let mac_hex = hex(mac);
+        let tag = hex(&self.anchor_tag(keys, seq, &mac_hex, Some(seals)));
+        format!("{seq} {mac_hex} {seals} {tag}\n")
     }
 
     /// Stages the anchor of a re-key's new chain (see [`Engine::rekeyed_anchor_path`]).
@@ -652,10 +658,8 @@ impl Engine {
         (seq, mac): &(i64, Vec<u8>),
         seals: i64,
     ) -> Result<()> {
-        let mac_hex = hex(mac);
-        let tag = hex(&self.anchor_tag(keys, *seq, &mac_hex, Some(seals)));
+        let text = self.anchor_text(keys, *seq, mac, seals);
         let path = self.rekeyed_anchor_path();
-        let text = format!("{seq} {mac_hex} {seals} {tag}\n");
         tokio::task::spawn_blocking(move || write_atomically(&path, text.as_bytes()))
             .await
             .map_err(Error::internal)?
@@ -743,10 +747,8 @@ impl Engine {
             Err(e) => return Err(e.into()),
         };
         drop(conn);
-        let mac_hex = hex(&mac);
-        let tag = hex(&self.anchor_tag(&keys, seq, &mac_hex, Some(seals)));
+        let text = self.anchor_text(&keys, seq, &mac, seals);
         let path = self.anchor_path();
-        let text = format!("{seq} {mac_hex} {seals} {tag}\n");
         self.anchor_file_io(seq, move || write_atomically(&path, text.as_bytes()))
             .await
     }

@@ -481,6 +481,7 @@ impl Engine {
     /// Starts an operation: checks the store is unsealed and opens the write transaction
     /// that will carry the change and its audit event.
     async fn begin<'c>(&self, ctx: &'c RequestContext, action: &'static str) -> Result<Op<'c>> {
+        // Sealed: refused before waiting for the writer lock.
         self.keyring()?;
         let tx = self.inner.store.begin_write().await?;
         // The keys as of the writer lock: a re-key installs its keys before letting go of

@@ -76,13 +76,13 @@ impl Engine {
             let meta = crate::meta_unchanged(&mut op, &before).await?;
             self.refuse_if_findings().await?;
             let new = Arc::new(Keyring::new(root, meta.root_generation + 1));
-            let (report, head) = self.rekey_rows(&mut op, &new).await?;
+            let (report, head, register) = self.rekey_rows(&mut op, &new).await?;
             coffer_store::replace_root(op.tx.conn(), &kdf_header, &wrapped, new.root_generation)
                 .await?;
-            Ok((new, report, head))
+            Ok((new, report, head, register))
         }
         .await;
-        let (new, report, head) = match prepared {
+        let (new, report, head, register) = match prepared {
             Ok(v) => v,
             Err(e) => return self.finish(op, Err(e)).await,
         };
@@ -99,9 +99,6 @@ impl Engine {
         };
         let committed = async {
             let head = audit::append(tx.conn(), &new, op.ctx, op.now, draft, Some(head)).await?;
-            let register = coffer_store::current_register(tx.conn(), new.row_seals.as_ref())
-                .await?
-                .map_or(0, |r| r.counter);
             self.stage_rekeyed_anchor(&new, &head, register).await?;
             let writer = tx.commit_keeping_lock().await?;
             Ok::<_, Error>((head, writer))
@@ -149,12 +146,13 @@ impl Engine {
     }
 
     /// Rewrites every row that depends on the root key (see the module comment), in `op`.
-    /// Returns what was rewritten and the audit chain's head under the new key.
+    /// Returns what was rewritten, the audit chain's head under the new key and the seal
+    /// register's new counter.
     async fn rekey_rows(
         &self,
         op: &mut Op<'_>,
         new: &Keyring,
-    ) -> Result<(RekeyReport, (i64, Vec<u8>))> {
+    ) -> Result<(RekeyReport, (i64, Vec<u8>), i64)> {
         let old = op.keys.clone();
         let c = op.tx.conn();
         let corrupt = |what: &str| {
@@ -303,6 +301,6 @@ impl Engine {
             .await?
             .map_or(0, |r| r.counter);
         coffer_store::seal_all(c, new.row_seals.as_ref(), counter + 1).await?;
-        Ok((report, head))
+        Ok((report, head, counter + 1))
     }
 }

@@ -169,11 +169,8 @@ impl WriteTx {
 
     /// Seals what changed ([`WriteTx::seal_changes`]), then commits; with
     /// `synchronous=FULL` the change is durable when this returns.
-    pub async fn commit(mut self) -> Result<()> {
-        self.seal_changes(&[]).await?;
-        self.tx.commit().await?;
-        self.checkpointer.soon();
-        Ok(())
+    pub async fn commit(self) -> Result<()> {
+        self.commit_keeping_lock().await.map(drop)
     }
 
     /// Rolls back explicitly.
